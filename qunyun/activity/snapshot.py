@@ -1,0 +1,233 @@
+"""Copy the activity stream from the ORM into the columnar snapshot (DESIGN.md §3).
+
+This module is the only bridge between the ORM and analytics: it appends new activities
+(by id watermark) to Parquet part files under ``SNAPSHOT_DIR/<workspace id>/`` as Arrow,
+never row by row, and keeps the member × day rollup next to them, filled from the same
+part. Analytics reads these files and nothing else.
+
+Layout::
+
+    <workspace>/activities/part-<generation>-<first id>-<last id>.parquet
+    <workspace>/member_day/part-<generation>-<first id>-<last id>.parquet
+    <workspace>/members.parquet      (rewritten on every refresh; small)
+    <workspace>/channels.parquet
+
+A rollup part aggregates one activities part; a member-day split over two parts is
+summed again by the readers, so appending stays correct. When rows already in the
+snapshot change (a merge, a name resolved, a deletion, a new time zone) the snapshot is
+rebuilt from scratch under a new generation.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from qunyun.activity.models import Activity, Channel, SnapshotState
+from qunyun.ingest.records import ACTIVE_KINDS, MESSAGE_KINDS, ActivityKind
+from qunyun.members.models import Member
+from qunyun.workspaces.models import Workspace
+
+FETCH_ROWS = 200_000
+
+ACTIVITY_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("member_id", pa.int64()),
+        ("channel_id", pa.int64()),
+        ("source", pa.string()),
+        ("kind", pa.string()),
+        ("occurred_at", pa.timestamp("us", tz="UTC")),
+        ("day", pa.date32()),
+        ("external_id", pa.string()),
+        ("reply_to", pa.string()),
+        ("thread", pa.string()),
+    ]
+)
+
+
+@dataclass
+class SnapshotRefresh:
+    activities_added: int
+    rebuilt: bool
+    seconds: float
+    watermark: int
+
+
+def snapshot_dir(workspace: Workspace) -> Path:
+    return Path(settings.SNAPSHOT_DIR) / str(workspace.pk)
+
+
+def _epoch_us_sql() -> str:
+    if connection.vendor == "postgresql":
+        return "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint"
+    # SQLite stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC; keep millisecond precision.
+    # (%% because the query also takes parameters.)
+    return (
+        "CAST(strftime('%%s', occurred_at) AS INTEGER) * 1000000"
+        " + CAST(substr(strftime('%%f', occurred_at), 4) AS INTEGER) * 1000"
+    )
+
+
+def do_refresh_snapshot(workspace: Workspace, *, rebuild: bool = False) -> SnapshotRefresh:
+    """Bring ``workspace``'s snapshot up to date with the ORM; return what was done."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        state, _ = SnapshotState.objects.select_for_update().get_or_create(workspace=workspace)
+    base = snapshot_dir(workspace)
+    rebuild = (
+        rebuild
+        or state.needs_rebuild
+        or state.time_zone != workspace.time_zone
+        or not (base / "members.parquet").exists()
+    )
+    if rebuild:
+        state.generation += 1
+        state.activity_watermark = 0
+        state.time_zone = workspace.time_zone
+        state.needs_rebuild = False
+        if base.exists():
+            shutil.rmtree(base)
+    (base / "activities").mkdir(parents=True, exist_ok=True)
+    (base / "member_day").mkdir(parents=True, exist_ok=True)
+
+    added = 0
+    watermark = state.activity_watermark
+    table = Activity._meta.db_table
+    sql = (
+        f"SELECT id, member_id, channel_id, source, kind, {_epoch_us_sql()}, "  # noqa: S608
+        f"external_id, reply_to, thread FROM {table} "
+        "WHERE workspace_id = %s AND id > %s ORDER BY id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [workspace.pk, watermark])
+        while True:
+            rows = cursor.fetchmany(FETCH_ROWS)
+            if not rows:
+                break
+            part = _activities_table(rows, workspace.time_zone)
+            name = f"part-{state.generation}-{rows[0][0]}-{rows[-1][0]}.parquet"
+            _write_atomically(part, base / "activities" / name)
+            _write_atomically(member_day_rollup(part), base / "member_day" / name)
+            added += len(rows)
+            watermark = rows[-1][0]
+    _write_atomically(_members_table(workspace), base / "members.parquet")
+    _write_atomically(_channels_table(workspace), base / "channels.parquet")
+    state.activity_watermark = watermark
+    state.refreshed_at = timezone.now()
+    state.save()
+    return SnapshotRefresh(added, rebuild, time.perf_counter() - started, watermark)
+
+
+def _activities_table(rows: list[tuple], time_zone: str) -> pa.Table:
+    ids, members, channels, sources, kinds, epochs, external, reply_to, thread = zip(
+        *rows, strict=True
+    )
+    occurred = pa.array(epochs, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+    local = pc.local_timestamp(occurred.cast(pa.timestamp("us", tz=time_zone)))
+    return pa.Table.from_arrays(
+        [
+            pa.array(ids, pa.int64()),
+            pa.array(members, pa.int64()),
+            pa.array(channels, pa.int64()),
+            pa.array(sources, pa.string()),
+            pa.array(kinds, pa.string()),
+            occurred,
+            local.cast(pa.date32()),
+            pa.array(external, pa.string()),
+            pa.array(reply_to, pa.string()),
+            pa.array(thread, pa.string()),
+        ],
+        schema=ACTIVITY_SCHEMA,
+    )
+
+
+def member_day_rollup(activities: pa.Table) -> pa.Table:
+    """Counts per member × channel × day (the table dashboards read)."""
+    kind = activities["kind"]
+
+    def flag(kinds: set[str]) -> pa.Array:
+        return pc.cast(pc.is_in(kind, pa.array(sorted(kinds))), pa.int64())
+
+    occurred = activities["occurred_at"]
+    null_ts = pa.nulls(len(activities), pa.timestamp("us", tz="UTC"))
+    is_join = pc.equal(kind, ActivityKind.JOIN.value)
+    is_leave = pc.equal(kind, ActivityKind.LEAVE.value)
+    enriched = pa.table(
+        {
+            "member_id": activities["member_id"],
+            "channel_id": activities["channel_id"],
+            "day": activities["day"],
+            "n_activities": pa.array([1] * len(activities), pa.int64()),
+            "n_active": flag({str(k) for k in ACTIVE_KINDS}),
+            "n_messages": flag({str(k) for k in MESSAGE_KINDS}),
+            "n_replies": flag({ActivityKind.REPLY.value}),
+            "n_reactions": flag({ActivityKind.REACTION.value}),
+            "n_posts": flag({ActivityKind.POST.value}),
+            "n_joins": flag({ActivityKind.JOIN.value}),
+            "n_leaves": flag({ActivityKind.LEAVE.value}),
+            "last_join_at": pc.if_else(is_join, occurred, null_ts),
+            "last_leave_at": pc.if_else(is_leave, occurred, null_ts),
+        }
+    )
+    sums = [
+        (c, "sum")
+        for c in (
+            "n_activities",
+            "n_active",
+            "n_messages",
+            "n_replies",
+            "n_reactions",
+            "n_posts",
+            "n_joins",
+            "n_leaves",
+        )
+    ]
+    grouped = enriched.group_by(["member_id", "channel_id", "day"]).aggregate(
+        [*sums, ("last_join_at", "max"), ("last_leave_at", "max")]
+    )
+    renamed = {f"{c}_sum": c for c, _ in sums} | {
+        "last_join_at_max": "last_join_at",
+        "last_leave_at_max": "last_leave_at",
+    }
+    return grouped.rename_columns([renamed.get(n, n) for n in grouped.column_names])
+
+
+def _members_table(workspace: Workspace) -> pa.Table:
+    rows = list(
+        Member.objects.filter(workspace=workspace).values_list("id", "is_bot").order_by("id")
+    )
+    ids = [r[0] for r in rows]
+    bots = [r[1] for r in rows]
+    return pa.table({"member_id": pa.array(ids, pa.int64()), "is_bot": pa.array(bots, pa.bool_())})
+
+
+def _channels_table(workspace: Workspace) -> pa.Table:
+    rows = list(
+        Channel.objects.filter(workspace=workspace)
+        .values_list("id", "platform", "name")
+        .order_by("id")
+    )
+    return pa.table(
+        {
+            "channel_id": pa.array([r[0] for r in rows], pa.int64()),
+            "platform": pa.array([r[1] for r in rows], pa.string()),
+            "name": pa.array([r[2] for r in rows], pa.string()),
+        }
+    )
+
+
+def _write_atomically(table: pa.Table, path: Path) -> None:
+    # A reader never sees a half-written file: write aside, then rename.
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    tmp.replace(path)

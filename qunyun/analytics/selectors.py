@@ -1,0 +1,48 @@
+"""Reads the pages, the API and the CLI use for analytics.
+
+Brings the snapshot up to date (cheap when nothing changed) and computes on it;
+results are cached per snapshot state so repeated page loads cost nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.cache import cache
+
+from qunyun.activity.models import Activity, SnapshotState
+from qunyun.activity.snapshot import do_refresh_snapshot, snapshot_dir
+from qunyun.analytics.kpis import compute_kpis
+from qunyun.workspaces.models import Workspace
+
+
+def ensure_snapshot(workspace: Workspace) -> SnapshotState:
+    """Refresh the snapshot when the ORM has activities it does not have yet."""
+    state = SnapshotState.objects.filter(workspace=workspace).first()
+    latest = (
+        Activity.objects.filter(workspace=workspace).order_by("-id").values_list("id", flat=True)
+    ).first() or 0
+    if (
+        state is None
+        or state.needs_rebuild
+        or state.activity_watermark < latest
+        or state.time_zone != workspace.time_zone
+        or not (snapshot_dir(workspace) / "members.parquet").exists()
+    ):
+        do_refresh_snapshot(workspace)
+        state = SnapshotState.objects.get(workspace=workspace)
+    return state
+
+
+def workspace_kpis(workspace: Workspace, *, as_of: date | None = None) -> dict[str, Any]:
+    state = ensure_snapshot(workspace)
+    key = (
+        f"kpis:{workspace.pk}:{state.generation}:{state.activity_watermark}:"
+        f"{as_of.isoformat() if as_of else 'last'}"
+    )
+    kpis = cache.get(key)
+    if kpis is None:
+        kpis = compute_kpis(snapshot_dir(workspace), as_of=as_of)
+        cache.set(key, kpis, timeout=3600)
+    return kpis

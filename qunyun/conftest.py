@@ -1,0 +1,81 @@
+"""Shared test set-up: personas (owner, teammate, outsider) and a clean data dir per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
+from qunyun.workspaces.models import Role, Workspace, WorkspaceMembership
+
+
+@pytest.fixture(autouse=True)
+def data_dir(settings: Any, tmp_path: Any) -> Iterator[Any]:
+    settings.DATA_DIR = tmp_path
+    settings.SNAPSHOT_DIR = tmp_path / "snapshots"
+    cache.clear()
+    yield tmp_path
+    cache.clear()
+
+
+@pytest.fixture
+def workspace(db: None) -> Workspace:
+    return Workspace.objects.create(slug="acme", name="Acme 用户社区", time_zone="Asia/Shanghai")
+
+
+@pytest.fixture
+def other_workspace(db: None) -> Workspace:
+    return Workspace.objects.create(slug="rival", name="Rival community")
+
+
+@pytest.fixture
+def alice(django_user_model: Any, workspace: Workspace) -> Any:
+    """Alice owns the Acme workspace."""
+    user = django_user_model.objects.create_user("alice", password="alice-password-1")
+    WorkspaceMembership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def charlie(django_user_model: Any, other_workspace: Workspace) -> Any:
+    """Charlie belongs to another workspace only."""
+    user = django_user_model.objects.create_user("charlie", password="charlie-password-1")
+    WorkspaceMembership.objects.create(workspace=other_workspace, user=user, role=Role.OWNER)
+    return user
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def message(
+    external_id: str,
+    when: datetime,
+    person: str,
+    *,
+    kind: ActivityKind = ActivityKind.MESSAGE,
+    name: str = "",
+    channel: str = "g1",
+    source: str = "telegram",
+    text: str = "",
+    reply_to: str | None = None,
+) -> ActivityRecord:
+    """A canonical record, for tests that feed the pipeline directly."""
+    return ActivityRecord(
+        source=source,
+        channel=channel,
+        external_id=external_id,
+        kind=kind,
+        occurred_at=when,
+        author=PersonRef(external_id=person, display_name=name or person),
+        text=text,
+        reply_to=reply_to,
+    )
+
+
+def channel(external_id: str = "g1", name: str = "用户群", source: str = "telegram") -> ChannelRecord:
+    return ChannelRecord(source=source, external_id=external_id, name=name)

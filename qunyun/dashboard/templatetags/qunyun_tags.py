@@ -1,0 +1,39 @@
+"""Template tags for lists: sortable column headers and query strings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: dict[str, Any], **changes: Any) -> str:
+    """The current query string with ``changes`` applied (URL-encoded)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context: dict[str, Any], key: str, label: str) -> str:
+    """A column header that sorts by ``key``, toggling the direction."""
+    request = context["request"]
+    current = request.GET.get("sort", "-last_seen")
+    target = f"-{key}" if current == key else key
+    arrow = " ▲" if current == key else (" ▼" if current == f"-{key}" else "")
+    query = request.GET.copy()
+    query["sort"] = target
+    query.pop("page", None)
+    href = f"?{query.urlencode()}"
+    return format_html(
+        '<a href="{}" hx-get="{}" hx-target="#member-table" hx-push-url="true">{}{}</a>',
+        href,
+        href,
+        label,
+        arrow,
+    )

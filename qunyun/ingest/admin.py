@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from qunyun.ingest.models import ImportRun
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "started_at",
+        "workspace",
+        "format",
+        "file_name",
+        "status",
+        "records_read",
+        "activities_added",
+        "duration_seconds",
+    ]
+    list_filter = ["status", "format", "workspace"]
+    search_fields = ["file_name"]
+    readonly_fields = [f.name for f in ImportRun._meta.fields]

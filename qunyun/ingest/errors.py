@@ -1,0 +1,50 @@
+"""Errors a parser raises for input it cannot read."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+
+class ImportFormatError(Exception):
+    """The file is not what its format promises.
+
+    Carries the place of the fault so that the operator can find it: the file, and a
+    line, a byte offset or a record index, and the field when one is known. The message
+    is translated when it is rendered (``str(error)``), in the active language.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        path: str = "",
+        line: int | None = None,
+        offset: int | None = None,
+        record: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.path = path
+        self.line = line
+        self.offset = offset
+        self.record = record
+        self.field = field
+
+    def place(self) -> str:
+        parts: list[str] = []
+        if self.path:
+            parts.append(_("file %(path)s") % {"path": self.path})
+        if self.line is not None:
+            parts.append(_("line %(line)d") % {"line": self.line})
+        if self.offset is not None:
+            parts.append(_("byte offset %(offset)d") % {"offset": self.offset})
+        if self.record is not None:
+            parts.append(_("record %(record)d") % {"record": self.record})
+        if self.field:
+            parts.append(_("field “%(field)s”") % {"field": self.field})
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        place = self.place()
+        return f"{place}: {self.problem}" if place else self.problem

@@ -1,0 +1,75 @@
+"""``qunyun import FORMAT PATH --workspace SLUG``: bring a community's history in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from qunyun.activity.snapshot import do_refresh_snapshot
+from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms import PARSERS, get_parser
+from qunyun.ingest.progress import ProgressBar
+from qunyun.ingest.pipeline import do_import_records
+from qunyun.workspaces.actions import do_get_or_create_workspace
+
+
+class Command(BaseCommand):
+    help = "Import a chat export or a CSV/JSONL file into a workspace."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("format", choices=sorted(PARSERS), help="the export's format")
+        parser.add_argument("path", help="the export file")
+        parser.add_argument("--workspace", required=True, help="workspace slug (created if absent)")
+        parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["path"])
+        if not path.exists():
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
+        workspace = do_get_or_create_workspace(options["workspace"])
+        parse = get_parser(options["format"])
+        bar = ProgressBar(
+            label=_("Importing"),
+            disabled=options["no_progress"] or options["verbosity"] == 0,
+        )
+        try:
+            with bar:
+                run = do_import_records(
+                    workspace,
+                    parse(path),
+                    file_name=str(path),
+                    format_name=options["format"],
+                    progress=bar.update,
+                )
+        except ImportFormatError as error:
+            raise CommandError(
+                _("The file could not be imported; nothing was written.\n%(error)s")
+                % {"error": error}
+            ) from error
+        refresh = do_refresh_snapshot(workspace)
+        self.stdout.write(
+            _(
+                "Imported %(path)s into “%(workspace)s”: %(read)d records read, "
+                "%(added)d activities added, %(skipped)d already present, "
+                "%(members)d new members, %(channels)d new channels "
+                "in %(seconds).1f s (%(rate)s records/s)."
+            )
+            % {
+                "path": path.name,
+                "workspace": workspace.slug,
+                "read": run.records_read,
+                "added": run.activities_added,
+                "skipped": run.activities_skipped,
+                "members": run.members_added,
+                "channels": run.channels_added,
+                "seconds": run.duration_seconds or 0.0,
+                "rate": f"{run.rate:,.0f}" if run.rate else "–",
+            }
+        )
+        self.stdout.write(
+            _("Analytics snapshot refreshed: %(added)d activities added in %(seconds).2f s.")
+            % {"added": refresh.activities_added, "seconds": refresh.seconds}
+        )

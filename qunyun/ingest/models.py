@@ -1,0 +1,56 @@
+"""One run of an importer: what was read, what was added, what went wrong."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qunyun.workspaces.models import Workspace
+
+
+class ImportRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="import_runs", verbose_name=_("workspace")
+    )
+    file_name = models.CharField(_("file"), max_length=1024)
+    format = models.CharField(_("format"), max_length=32)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
+    )
+    records_read = models.PositiveIntegerField(_("records read"), default=0)
+    activities_added = models.PositiveIntegerField(_("activities added"), default=0)
+    activities_skipped = models.PositiveIntegerField(_("already present"), default=0)
+    members_added = models.PositiveIntegerField(_("members added"), default=0)
+    channels_added = models.PositiveIntegerField(_("channels added"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    duration_seconds = models.FloatField(_("duration (s)"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("started by"),
+    )
+
+    class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.format} {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def rate(self) -> float | None:
+        """Records read per second."""
+        if not self.duration_seconds:
+            return None
+        return self.records_read / self.duration_seconds

@@ -1,0 +1,41 @@
+"""Generic JSON Lines: one activity per line, as a JSON object.
+
+Spec: ``docs/import-formats.md`` ("Generic CSV / JSONL") and https://jsonlines.org/.
+UTF-8 with or without a BOM; blank lines are skipped; the keys are the CSV columns, and
+``attrs`` may be a nested object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+from django.utils.translation import gettext as _
+
+from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms.generic.common import Record, RowReader, read_lines
+
+
+def parse(path: Path) -> Iterator[Record]:
+    """Yield a channel the first time it appears, then the activity of each line.
+
+    Raises :class:`ImportFormatError` with the file, line and field at the first bad
+    line; nothing after it is yielded.
+    """
+    rows = RowReader(path)
+    for line, text in enumerate(read_lines(path), start=1):
+        if not text.strip():
+            continue
+        try:
+            row = orjson.loads(text)
+        except orjson.JSONDecodeError as error:
+            raise ImportFormatError(
+                _("Invalid JSON at column %(column)d: %(reason)s")
+                % {"column": error.colno, "reason": error.msg},
+                path=str(path),
+                line=line,
+            ) from None
+        if not isinstance(row, dict):
+            raise ImportFormatError(_("The line is not a JSON object."), path=str(path), line=line)
+        yield from rows.records(row, line)

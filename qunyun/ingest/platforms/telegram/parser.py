@@ -1,0 +1,333 @@
+"""Telegram Desktop "Export chat history" (JSON) → canonical records.
+
+Spec: the exporter's JSON writer, tdesktop
+``Telegram/SourceFiles/export/output/export_output_json.cpp``
+(https://github.com/telegramdesktop/tdesktop/blob/dev/Telegram/SourceFiles/export/output/export_output_json.cpp),
+with the field-level findings from real exports summarised in ``docs/import-formats.md``.
+
+Reads a single-chat export (``{name, type, id, messages}``) or a full-account export
+(``chats.list`` and ``left_chats.list``). Each chat becomes a :class:`ChannelRecord`,
+yielded before that chat's activities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms.telegram import content
+from qunyun.ingest.platforms.telegram.clock import LazyClock, parse_local, parse_unixtime
+from qunyun.ingest.platforms.telegram.loading import load_export
+from qunyun.ingest.platforms.telegram.reactions import reaction_records
+from qunyun.ingest.platforms.telegram.service import service_records
+from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
+
+SOURCE = "telegram"
+CHANNEL_TYPES = frozenset({"private_channel", "public_channel"})
+Record = ChannelRecord | ActivityRecord
+
+
+def parse(path: Path) -> Iterator[Record]:
+    """Yield each chat of the export at ``path`` and then what happened in it.
+
+    Raises :class:`ImportFormatError` naming the file and the place (line and offset
+    for broken JSON, message index and field for a malformed message) before any
+    broken record is yielded.
+    """
+    document = load_export(path)
+    chats = list(_chats(document, path))
+    clock = LazyClock(lambda: (m for c, _w in chats if isinstance(m := _messages(c), list)))
+    for chat, where in chats:
+        yield from ChatReader(chat, where, path, clock).records()
+
+
+def _messages(chat: Any) -> Any:
+    return chat.get("messages") if isinstance(chat, dict) else None
+
+
+def _chats(document: Any, path: Path) -> Iterator[tuple[Any, str]]:
+    """Yield ``(chat, where)`` for every chat; ``where`` locates it in a full export."""
+    if not isinstance(document, dict):
+        raise ImportFormatError(_("The file is not a JSON object."), path=str(path))
+    if "messages" in document:
+        yield document, ""
+        return
+    if "chats" not in document and "left_chats" not in document:
+        raise ImportFormatError(
+            _("This is not a Telegram export: it has neither “messages” nor “chats”."),
+            path=str(path),
+        )
+    for section in ("chats", "left_chats"):
+        if section not in document:
+            continue
+        listing = document[section]
+        chats = listing.get("list") if isinstance(listing, dict) else None
+        if not isinstance(chats, list):
+            raise ImportFormatError(
+                _("“%(field)s” is not a list.") % {"field": f"{section}.list"},
+                path=str(path),
+                field=f"{section}.list",
+            )
+        for index, chat in enumerate(chats):
+            yield chat, f"{section}.list[{index}]"
+
+
+class ChatReader:
+    """Turns one chat of an export into records, remembering what later messages need."""
+
+    def __init__(self, chat: Any, where: str, path: Path, clock: LazyClock) -> None:
+        self.path = str(path)
+        self.where = where
+        self.clock = clock
+        if not isinstance(chat, dict):
+            raise self.error(_("A chat is not a JSON object."))
+        self.chat = chat
+        chat_id = chat.get("id")
+        if isinstance(chat_id, bool) or not isinstance(chat_id, int):
+            raise self.error(_("The chat has no numeric “id”."), field=self.field("id"))
+        self.chat_id = str(chat_id)
+        self.name = _string(chat.get("name"))  # absent for saved messages
+        self.type = _string(chat.get("type"))
+        self.is_channel = self.type in CHANNEL_TYPES
+        # In a bot chat the chat id is the bot's user id.
+        self.bot_id = f"user{chat_id}" if self.type == "bot_chat" else None
+        #: ids of ``topic_created`` service messages: forum topics, not reply targets.
+        self.topics: set[int] = set()
+        #: message id → topic id, so that replies inside a topic stay in it.
+        self.thread_of: dict[int, str] = {}
+
+    def field(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def error(
+        self, problem: str, *, record: int | None = None, field: str | None = None
+    ) -> ImportFormatError:
+        if self.where and record is not None:
+            # A message index alone is ambiguous in a file with many chats.
+            problem = _("%(problem)s (in %(chat)s)") % {"problem": problem, "chat": self.where}
+        return ImportFormatError(problem, path=self.path, record=record, field=field)
+
+    def records(self) -> Iterator[Record]:
+        messages = self.chat.get("messages")
+        if not isinstance(messages, list):
+            raise self.error(_("“messages” is not a list."), field=self.field("messages"))
+        yield ChannelRecord(source=SOURCE, external_id=self.chat_id, name=self.name, kind=self.type)
+        for index, message in enumerate(messages, start=1):
+            yield from self.message_records(index, message)
+
+    def message_records(self, index: int, message: Any) -> Iterator[ActivityRecord]:
+        if not isinstance(message, dict):
+            raise self.error(_("The message is not a JSON object."), record=index)
+        kind = message.get("type")
+        if kind == "unsupported":
+            return
+        msg_id = message.get("id")
+        if isinstance(msg_id, bool) or not isinstance(msg_id, int):
+            problem = (
+                _("The message has no “id”.")
+                if msg_id is None
+                else _("“id” is not an integer: %(value)r") % {"value": msg_id}
+            )
+            raise self.error(problem, record=index, field="id")
+        if kind == "message":
+            yield from self.normal_records(index, msg_id, message)
+        elif kind == "service":
+            yield from service_records(self, index, msg_id, message)
+        elif kind is None:
+            raise self.error(_("The message has no “type”."), record=index, field="type")
+        # Other types are newer than this parser; skipping them loses nothing we count.
+
+    def occurred_at(self, index: int, message: dict[str, Any]) -> tuple[datetime, bool]:
+        """Return the message's UTC time and whether it was read from local time."""
+        if "date_unixtime" in message:
+            value = message["date_unixtime"]
+            moment = parse_unixtime(value)
+            if moment is None:
+                raise self.error(
+                    _("“date_unixtime” is not a number: %(value)r") % {"value": value},
+                    record=index,
+                    field="date_unixtime",
+                )
+            return moment, False
+        if "date" not in message:
+            raise self.error(
+                _("The message has neither “date_unixtime” nor “date”."),
+                record=index,
+                field="date_unixtime",
+            )
+        local = parse_local(message["date"])
+        if local is None:
+            raise self.error(
+                _("“date” is not an ISO 8601 time: %(value)r") % {"value": message["date"]},
+                record=index,
+                field="date",
+            )
+        if local.tzinfo is not None:
+            return local.astimezone(UTC), False
+        # Old exports without date_unixtime: the PC's offset is unknown, so the wall
+        # clock is taken as UTC and the record says so.
+        return local.replace(tzinfo=UTC), True
+
+    def person(
+        self, index: int, message: dict[str, Any], id_key: str, name_key: str
+    ) -> PersonRef | None:
+        """Return who ``message[id_key]`` is; ``None`` when the key is absent."""
+        raw = message.get(id_key)
+        if raw is None:
+            return None
+        external_id = peer_id(raw)
+        if external_id is None:
+            raise self.error(
+                _("“%(field)s” is not a Telegram id: %(value)r") % {"field": id_key, "value": raw},
+                record=index,
+                field=id_key,
+            )
+        return PersonRef(
+            external_id=external_id,
+            display_name=_string(message.get(name_key)),  # null: a deleted account
+            is_bot=external_id == self.bot_id,
+        )
+
+    def activity(
+        self,
+        external_id: str,
+        kind: ActivityKind,
+        occurred_at: datetime,
+        author: PersonRef,
+        **fields: Any,
+    ) -> ActivityRecord:
+        return ActivityRecord(
+            source=SOURCE,
+            channel=self.chat_id,
+            external_id=external_id,
+            kind=kind,
+            occurred_at=occurred_at,
+            author=author,
+            **fields,
+        )
+
+    def normal_records(
+        self, index: int, msg_id: int, message: dict[str, Any]
+    ) -> Iterator[ActivityRecord]:
+        occurred_at, time_is_local = self.occurred_at(index, message)
+        author = self.person(index, message, "from_id", "from")
+        if author is None:
+            if not self.is_channel:
+                raise self.error(_("The message has no “from_id”."), record=index, field="from_id")
+            # Old channel exports omit the sender of posts: it is the channel itself.
+            author = PersonRef(external_id=f"channel{self.chat_id}", display_name=self.name)
+        try:
+            text = content.flatten_text(message.get("text"))
+        except ValueError:
+            raise self.error(
+                _("“text” is neither a string nor a list of text parts."),
+                record=index,
+                field="text",
+            ) from None
+        attrs: dict[str, Any] = content.entity_attrs(
+            message.get("text"), message.get("text_entities")
+        )
+        if time_is_local:
+            attrs["time_is_local"] = True
+        try:
+            attrs.update(content.media_attrs(message))
+        except ValueError:
+            raise self.error(_("“poll” is malformed."), record=index, field="poll") from None
+        attrs.update(self.context_attrs(index, message))
+
+        kind = ActivityKind.MESSAGE
+        reply_to = thread = None
+        target = message.get("reply_to_message_id")
+        if target is not None:
+            if isinstance(target, bool) or not isinstance(target, int):
+                raise self.error(
+                    _("“reply_to_message_id” is not an integer: %(value)r") % {"value": target},
+                    record=index,
+                    field="reply_to_message_id",
+                )
+            if "reply_to_peer_id" in message:
+                # A reply to a message of another chat: not an activity of this channel.
+                attrs["reply_to_peer_id"] = str(message["reply_to_peer_id"])
+                attrs["reply_to_message_id"] = str(target)
+            elif target in self.topics:
+                thread = str(target)  # the first post of a forum topic, not a reply
+            else:
+                kind = ActivityKind.REPLY
+                reply_to = str(target)
+                thread = self.thread_of.get(target)
+        if thread is not None:
+            self.thread_of[msg_id] = thread
+        if self.is_channel and (author.external_id or "").startswith("channel"):
+            kind = ActivityKind.POST
+
+        reactions = message.get("reactions")
+        if reactions is not None:
+            if not isinstance(reactions, list):
+                raise self.error(_("“reactions” is not a list."), record=index, field="reactions")
+            try:
+                attrs["reactions"] = content.reaction_counts(reactions)
+            except ValueError:
+                raise self.error(
+                    _("“reactions” has a malformed entry."), record=index, field="reactions"
+                ) from None
+
+        yield self.activity(
+            str(msg_id),
+            kind,
+            occurred_at,
+            author,
+            text=text,
+            reply_to=reply_to,
+            thread=thread,
+            attrs=attrs,
+        )
+        if reactions:
+            yield from reaction_records(self, index, msg_id, occurred_at, reactions)
+
+    def context_attrs(self, index: int, message: dict[str, Any]) -> dict[str, Any]:
+        """Return edit time, forward origin, bot and signature of a normal message."""
+        attrs: dict[str, Any] = {}
+        if "edited_unixtime" in message:
+            edited = parse_unixtime(message["edited_unixtime"])
+            if edited is None:
+                raise self.error(
+                    _("“edited_unixtime” is not a number: %(value)r")
+                    % {"value": message["edited_unixtime"]},
+                    record=index,
+                    field="edited_unixtime",
+                )
+            # The server also sets this when the first reaction arrives (tdesktop
+            # #30647): it means "touched", never "edited".
+            attrs["edited_at"] = edited.isoformat()
+        for key in ("forwarded_from", "saved_from"):
+            if key in message:
+                value = message[key]
+                attrs[key] = value if isinstance(value, str) else ""
+        if isinstance(message.get("via_bot"), str):
+            attrs["via_bot"] = message["via_bot"]
+        if isinstance(message.get("author"), str):
+            attrs["signature"] = message["author"]  # a channel post's author signature
+        return attrs
+
+
+def _string(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def peer_id(value: Any) -> str | None:
+    """Return the "user123" / "channel123" / "chat123" form of a Telegram sender id.
+
+    Very old exports wrote a bare number, which was always a user.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return f"user{value}"
+    if isinstance(value, str) and value:
+        return f"user{value}" if value.isdigit() else value
+    return None

@@ -1,0 +1,81 @@
+"""Members: one profile per person, with their identities on each platform and tags."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qunyun.workspaces.models import Workspace
+
+
+class Tag(models.Model):
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="tags", verbose_name=_("workspace")
+    )
+    name = models.CharField(_("name"), max_length=64)
+    color = models.CharField(_("colour"), max_length=16, default="#64748b")
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="uniq_tag")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Member(models.Model):
+    """One person in one community, whatever the platforms they use."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="members", verbose_name=_("workspace")
+    )
+    display_name = models.CharField(_("display name"), max_length=255, blank=True)
+    first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True, db_index=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, db_index=True)
+    activity_count = models.PositiveIntegerField(_("activities"), default=0)
+    message_count = models.PositiveIntegerField(_("messages"), default=0)
+    is_bot = models.BooleanField(_("bot"), default=False)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="members", verbose_name=_("tags"))
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        indexes = [models.Index(fields=["workspace", "display_name"])]
+
+    def __str__(self) -> str:
+        return self.display_name or f"#{self.pk}"
+
+
+class Identity(models.Model):
+    """A member's account on one platform."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="identities", verbose_name=_("workspace")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="identities", verbose_name=_("member")
+    )
+    platform = models.CharField(_("platform"), max_length=32)
+    external_id = models.CharField(_("external id"), max_length=255)
+    handle = models.CharField(_("handle"), max_length=255, blank=True)
+    display_name = models.CharField(_("display name"), max_length=255, blank=True)
+    is_bot = models.BooleanField(_("bot"), default=False)
+    #: Named only by display name in the source (e.g. Telegram invites); resolved later.
+    is_name_only = models.BooleanField(_("known by name only"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "platform", "external_id"], name="uniq_identity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.display_name or self.external_id}"
