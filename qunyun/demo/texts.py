@@ -13,6 +13,10 @@ do; the tests check it.
 
 from __future__ import annotations
 
+import random
+import string
+from itertools import accumulate
+
 #: A root message containing any of these is a question.
 QUESTION_MARKERS = ("?", "？", "吗", "呢", "怎么", "如何", "有没有")
 #: Words of the planted outage; baseline gripes use some of them too, much more rarely.
@@ -279,3 +283,64 @@ BOTS = (
     ("discord", "Qunyun Announcer", "qunyun-announcer", "en"),
     ("wechat", "群助手小云", "", "zh"),
 )
+
+
+def person_name(rng: random.Random, lang: str) -> tuple[str, str]:
+    """A display name and a handle, the way people pick them in the group."""
+    r = rng.random()
+    surname, surname_py = rng.choice(SURNAMES)
+    given, given_py = rng.choice(GIVEN_NAMES)
+    first = rng.choice(EN_FIRST)
+    if lang == "en":
+        last = rng.choice(EN_LAST)
+        tail = last.lower() if rng.random() < 0.5 else rng.choice(HANDLE_WORDS)
+        handle = f"{first.lower()}{rng.choice(('', '_', '.'))}{tail}"
+        return (f"{first} {last}" if r < 0.6 else handle if r < 0.85 else first), handle
+    digits = rng.choice(("", "", str(rng.randint(1, 99)), str(rng.randint(1985, 2006))))
+    handle = f"{surname_py}{given_py}{digits}"
+    if r < 0.35:
+        return surname + given, handle  # 张伟
+    if r < 0.5:
+        return rng.choice(NICKNAMES), handle  # 小鱼儿
+    if r < 0.6:
+        return surname + rng.choice(HONORIFICS), handle  # 王老师
+    if r < 0.8:
+        return handle, handle  # zhangwei88
+    if r < 0.9:
+        return first + surname, handle  # Kevin张
+    return f"{surname}{given}-{rng.choice(ROLES)}", handle  # 张伟-产品 (a group name card)
+
+
+def chat_line(rng: random.Random, lang: str, rising: float) -> str:
+    """A root message that is not a question; ``rising`` is the new feature's share."""
+    r = rng.random()
+    bank = RISING if r < rising else GRIPES if r < rising + 0.04 else CHAT
+    text = rng.choice(bank[lang])
+    return text + rng.choice(EMOJI) if rng.random() < 0.2 else text
+
+
+def question(rng: random.Random, lang: str, rising: float) -> tuple[str, str]:
+    """A question's topic and text; ``rising`` is the new feature's share."""
+    if rng.random() < rising:
+        topic = "canvas"
+    else:
+        topic = rng.choices(_TOPIC_NAMES, cum_weights=_TOPIC_CW)[0]
+    return topic, rng.choice(TOPICS[topic][lang + "_q"])
+
+
+def spam_line(rng: random.Random, lang: str) -> str:
+    """One ad with its own link, repeated verbatim by its spammer."""
+    code = "".join(rng.choices(string.ascii_lowercase + string.digits, k=6))
+    return rng.choice(SPAM[lang]).format(code=code)
+
+
+def announcement(rng: random.Random, what: str, lang: str, week: int) -> str:
+    """A bot's post: ``release``, ``live``, ``incident``, ``resolved`` or ``launch``."""
+    items = RELEASE_ITEMS[lang]
+    return ANNOUNCE[lang][what].format(
+        n=10 + week, item=items[week % len(items)], talk=rng.choice(LIVE_TALKS[lang])
+    )
+
+
+_TOPIC_NAMES = tuple(TOPIC_WEIGHTS)
+_TOPIC_CW = list(accumulate(TOPIC_WEIGHTS.values()))

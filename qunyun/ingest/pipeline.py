@@ -11,6 +11,7 @@ the operator what went wrong.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,8 +51,7 @@ class _ActivityWriter:
         self.channels_added = 0
         self.touched_members: set[int] = set()
         self.pending: list[ActivityRecord] = []
-        adapt = connection.ops.adapt_datetimefield_value
-        self.adapt_datetime = adapt
+        self.adapt_datetime = _datetime_adapter()
         table = Activity._meta.db_table
         self.sql = (
             f"INSERT INTO {table} (workspace_id, source, channel_id, external_id, member_id, "  # noqa: S608
@@ -115,6 +115,18 @@ class _ActivityWriter:
             )
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, rows)
+
+
+def _datetime_adapter() -> Callable[[datetime], Any]:
+    """How this database wants an aware UTC datetime as a query parameter."""
+    if connection.vendor == "sqlite":
+        # What Django's adapter produces ("YYYY-MM-DD HH:MM:SS[.ffffff]", naive UTC),
+        # without its per-value checks: this runs once per activity.
+        def to_sqlite(value: datetime) -> str:
+            return str(value.astimezone(UTC).replace(tzinfo=None))
+
+        return to_sqlite
+    return connection.ops.adapt_datetimefield_value
 
 
 def _clean(text: str) -> str:

@@ -33,7 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--members", type=int, default=2000, help="members (default 2000)")
         parser.add_argument("--days", type=int, default=180, help="days of history (default 180)")
         parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-        parser.add_argument("--end", help="last day of the history, YYYY-MM-DD (default: yesterday)")
+        parser.add_argument(
+            "--end", help="last day of the history, YYYY-MM-DD (default: yesterday)"
+        )
         parser.add_argument("--workspace", default="demo", help="workspace slug (default demo)")
         parser.add_argument("--rebuild", action="store_true", help="rebuild even if it exists")
         parser.add_argument("--no-serve", action="store_true", help="build, then exit")
