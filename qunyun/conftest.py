@@ -49,7 +49,7 @@ def charlie(django_user_model: Any, other_workspace: Workspace) -> Any:
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(*args).replace(tzinfo=UTC)  # type: ignore[arg-type]
 
 
 def message(
@@ -77,5 +77,7 @@ def message(
     )
 
 
-def channel(external_id: str = "g1", name: str = "用户群", source: str = "telegram") -> ChannelRecord:
+def channel(
+    external_id: str = "g1", name: str = "用户群", source: str = "telegram"
+) -> ChannelRecord:
     return ChannelRecord(source=source, external_id=external_id, name=name)

@@ -156,6 +156,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+
+
 def _plotly_assets() -> Path:
     import plotly
 

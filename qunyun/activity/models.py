@@ -25,6 +25,20 @@ KIND_LABELS = {
 }
 
 
+#: How each platform is named on screen (unknown ones show their code).
+PLATFORM_LABELS = {
+    "telegram": "Telegram",
+    "discord": "Discord",
+    "slack": "Slack",
+    "wechat": _("WeChat"),
+    "wecom": _("WeCom"),
+    "qq": "QQ",
+    "whatsapp": "WhatsApp",
+    "discourse": "Discourse",
+    "custom": _("Other"),
+}
+
+
 class Channel(models.Model):
     """A group or channel on a platform (a Telegram group, a Discord channel, …)."""
 
@@ -120,3 +134,6 @@ class SnapshotState(models.Model):
     class Meta:
         verbose_name = _("analytics snapshot state")
         verbose_name_plural = _("analytics snapshot states")
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id}: ≤ {self.activity_watermark} (gen {self.generation})"

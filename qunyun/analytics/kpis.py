@@ -68,9 +68,7 @@ def compute_kpis(
             metrics.active_members_between(md, end - timedelta(days=29), end)
         ),
         "stickiness": 0.0 if pd.isna(stickiness_value) else round(float(stickiness_value), 4),
-        "new_members_30d": scalar(
-            metrics.new_members_between(md, end - timedelta(days=29), end)
-        ),
+        "new_members_30d": scalar(metrics.new_members_between(md, end - timedelta(days=29), end)),
         "messages_total": scalar(metrics.messages_until(md, end)),
         "series": {"daily": daily_series(md, start, end)},
     }

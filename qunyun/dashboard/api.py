@@ -31,7 +31,8 @@ def members(  # type: ignore[no-untyped-def]
 ):
     workspace = get_workspace_for_user(request.user, slug)
     return member_list(
-        workspace, MemberFilter(query=q, tag=tag, sort=sort if sort in MEMBER_SORTS else "-last_seen")
+        workspace,
+        MemberFilter(query=q, tag=tag, sort=sort if sort in MEMBER_SORTS else "-last_seen"),
     )
 
 

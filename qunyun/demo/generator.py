@@ -16,7 +16,7 @@ import math
 import random
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from typing import Any
@@ -117,7 +117,7 @@ def ground_truth(plan: DemoPlan) -> dict:
     activity; new: the day of a member's first activity of any kind; a question: a root
     message that ``texts.is_question``, unanswered without a reply by someone else;
     silent: joined in the window and never wrote; churned: left inside the window (on
-    WeChat, silently); surge times are UTC.
+    WeChat, silently). Members include bots and spammers; surge times are UTC.
     """
     community = _Community(plan)
     starts, days = community.day_starts, plan.days
@@ -152,7 +152,7 @@ def ground_truth(plan: DemoPlan) -> dict:
                 "messages": messages[d],
             }
             for d in range(days)
-        ],  # fmt: skip
+        ],
         "members_total": len(seen),
         "messages_total": sum(messages),
         "planted": {
@@ -168,13 +168,7 @@ def ground_truth(plan: DemoPlan) -> dict:
             "unanswered_questions": len(asked - answered),
             "questions": len(asked),
         },
-        "plan": {
-            "members": plan.members,
-            "days": days,
-            "seed": plan.seed,
-            "end": plan.end.isoformat(),
-            "time_zone": plan.time_zone,
-        },  # fmt: skip
+        "plan": asdict(plan) | {"end": plan.end.isoformat()},
     }
 
 
@@ -245,7 +239,7 @@ class _Community:
 
     def _cast(self, size: int) -> None:
         """Bots, spammers and people, each on one platform; WeChat fills two groups."""
-        rng, ids = self.rng, set[str]()
+        rng, ids = self.rng, set()
         join_cw = list(accumulate(self._join_weights()))
         platform_cw = list(accumulate(share for share, _ in _PLATFORMS.values()))
         bots = texts.BOTS if size >= 500 else texts.BOTS[:2]
@@ -263,7 +257,8 @@ class _Community:
                     arrival, start = -rng.uniform(1.0, 45.0), self.day_starts[0]
                 else:
                     day = bisect_right(join_cw, rng.random() * join_cw[-1])
-                    start = self._clock(day) + 1
+                    # Nobody joins in the last hour, so that spammers' bursts fit.
+                    start = min(self._clock(day) + 1, self.window_end - 3600)
                     arrival = day + (start - self.day_starts[day]) / 86400
                 display, handle = texts.person_name(rng, lang)
                 if source == "wechat" or (source == "telegram" and rng.random() < 0.4):
@@ -313,11 +308,10 @@ class _Community:
         if member.segment == "spammer":  # a burst of one identical ad, then gone
             text, ts = texts.spam_line(rng, member.lang), member.start + rng.randrange(60, 900)
             for n in range(rng.randint(4, 8)):
-                if ts < self.window_end:
-                    chan = _HELP if member.source == "discord" and n % 2 else member.home
-                    self._add(ts, chan, _MESSAGE, member, text)
+                chan = _HELP if member.source == "discord" and n % 2 else member.home
+                self._add(ts, chan, _MESSAGE, member, text)
                 ts += rng.randrange(5, 90)
-            member.stop = min(ts, self.window_end)
+            member.stop = ts
             return
         self._maybe_leave(member)
         begin, end = max(member.arrival, 0.0), (member.stop - self.day_starts[0]) / 86400
@@ -447,7 +441,7 @@ class _Community:
 
     def _converse(self) -> None:
         """Place replies and reactions on recent messages of the same channel."""
-        rng, lines = self.rng, [[] for _ in CHANNELS]
+        rng, lines = self.rng, [list[_Event]() for _ in CHANNELS]
         for event in sorted(self.events):
             if event[3] in MESSAGE_KINDS and event[8] is None and event[4].segment != "spammer":
                 lines[event[2]].append(event)

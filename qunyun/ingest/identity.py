@@ -66,9 +66,7 @@ class IdentityResolver:
         if missing:
             self._create(missing, refs)
 
-    def _create(
-        self, keys: list[tuple[str, str]], refs: dict[tuple[str, str], PersonRef]
-    ) -> None:
+    def _create(self, keys: list[tuple[str, str]], refs: dict[tuple[str, str], PersonRef]) -> None:
         members = Member.objects.bulk_create(
             [
                 Member(
@@ -126,7 +124,9 @@ def do_resolve_name_only_identities(workspace: Workspace, touched: set[int]) -> 
         if not display_name:
             continue
         channel_ids = list(
-            Activity.objects.filter(member_id=member_id).values_list("channel_id", flat=True).distinct()
+            Activity.objects.filter(member_id=member_id)
+            .values_list("channel_id", flat=True)
+            .distinct()
         )
         candidates = list(
             Identity.objects.filter(

@@ -11,9 +11,9 @@ the operator what went wrong.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson

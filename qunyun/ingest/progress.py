@@ -7,6 +7,7 @@ from types import TracebackType
 
 from tqdm import tqdm
 
+
 class ProgressBar:
     """Counts records with rate and elapsed time; silent when not wanted."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Max, Min, Q
@@ -18,7 +19,7 @@ CHUNK = 900  # below SQLite's limit on bound parameters
 def do_refresh_member_stats(workspace: Workspace, member_ids: Iterable[int]) -> int:
     """Recompute first/last seen and counts of ``member_ids`` from their activities."""
     ids = sorted(set(member_ids))
-    rows: list[tuple[object, ...]] = []
+    rows: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         figures = {

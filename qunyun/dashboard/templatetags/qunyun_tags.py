@@ -7,7 +7,15 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
+from qunyun.activity.models import PLATFORM_LABELS
+
 register = template.Library()
+
+
+@register.filter
+def platform_label(code: str) -> str:
+    """The platform's name as operators know it (微信 for "wechat")."""
+    return str(PLATFORM_LABELS.get(code, code))
 
 
 @register.simple_tag(takes_context=True)

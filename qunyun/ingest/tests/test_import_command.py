@@ -21,15 +21,43 @@ FIXTURES = Path(__file__).resolve().parents[1] / "platforms" / "telegram" / "tes
 
 def jsonl_lines() -> list[dict]:
     return [
-        {"external_id": "1", "kind": "join", "occurred_at": "2026-03-01T09:00:00+08:00",
-         "member_id": "u1", "member_name": "张伟", "channel": "g1", "channel_name": "用户群"},
-        {"external_id": "2", "kind": "message", "occurred_at": "2026-03-01T10:00:00+08:00",
-         "member_id": "u1", "member_name": "张伟", "channel": "g1", "text": "大家好"},
-        {"external_id": "3", "kind": "reply", "occurred_at": "2026-03-01T10:05:00+08:00",
-         "member_id": "u2", "member_name": "Lily", "channel": "g1", "reply_to": "2",
-         "text": "欢迎!"},
-        {"external_id": "4", "kind": "reaction", "occurred_at": "2026-03-02T10:05:00+08:00",
-         "member_id": "u1", "channel": "g1", "reply_to": "3", "attrs": {"emoji": "👍"}},
+        {
+            "external_id": "1",
+            "kind": "join",
+            "occurred_at": "2026-03-01T09:00:00+08:00",
+            "member_id": "u1",
+            "member_name": "张伟",
+            "channel": "g1",
+            "channel_name": "用户群",
+        },
+        {
+            "external_id": "2",
+            "kind": "message",
+            "occurred_at": "2026-03-01T10:00:00+08:00",
+            "member_id": "u1",
+            "member_name": "张伟",
+            "channel": "g1",
+            "text": "大家好",
+        },
+        {
+            "external_id": "3",
+            "kind": "reply",
+            "occurred_at": "2026-03-01T10:05:00+08:00",
+            "member_id": "u2",
+            "member_name": "Lily",
+            "channel": "g1",
+            "reply_to": "2",
+            "text": "欢迎!",
+        },
+        {
+            "external_id": "4",
+            "kind": "reaction",
+            "occurred_at": "2026-03-02T10:05:00+08:00",
+            "member_id": "u1",
+            "channel": "g1",
+            "reply_to": "3",
+            "attrs": {"emoji": "👍"},
+        },
     ]
 
 
@@ -87,8 +115,12 @@ def test_kpis_prints_one_json_object(db, jsonl_file, capsys):
     assert kpis["active_members_1d"] == 1
     assert kpis["active_members_7d"] == 2
     assert kpis["series"]["daily"][0] == {
-        "date": "2026-03-01", "active_members": 2, "new_members": 2, "messages": 2,
-        "wau": 2, "mau": 2,
+        "date": "2026-03-01",
+        "active_members": 2,
+        "new_members": 2,
+        "messages": 2,
+        "wau": 2,
+        "mau": 2,
     }
 
 
@@ -110,7 +142,10 @@ def test_a_malformed_file_exits_non_zero_naming_the_place_and_writes_nothing(
 
     result = run_cli("import", "jsonl", str(bad), "--workspace", "acme", data_dir=cli_data_dir)
     count = run_cli(
-        "shell", "-v", "0", "-c",
+        "shell",
+        "-v",
+        "0",
+        "-c",
         "from qunyun.activity.models import Activity; print(Activity.objects.count())",
         data_dir=cli_data_dir,
     )
@@ -128,7 +163,12 @@ def test_the_error_is_in_chinese_for_a_chinese_operator(cli_data_dir, tmp_path):
     bad.write_text("{not json\n", encoding="utf-8")
 
     result = run_cli(
-        "import", "jsonl", str(bad), "--workspace", "acme", data_dir=cli_data_dir,
+        "import",
+        "jsonl",
+        str(bad),
+        "--workspace",
+        "acme",
+        data_dir=cli_data_dir,
         language="zh-hans",
     )
 

@@ -18,6 +18,7 @@ from qunyun.analytics.selectors import workspace_kpis
 from qunyun.demo.generator import DemoPlan, generate, ground_truth
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.progress import ProgressBar
+from qunyun.members.actions import do_tag_members
 from qunyun.members.models import Member
 from qunyun.workspaces.actions import do_add_workspace_member, do_get_or_create_workspace
 from qunyun.workspaces.models import Role, Workspace
@@ -66,7 +67,7 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     existing.delete()
             workspace = do_get_or_create_workspace(
-                slug, name=_("Qunyun demo community"), time_zone=plan.time_zone
+                slug, name="群运示例社区 · Qunyun Demo", time_zone=plan.time_zone
             )
             bar = ProgressBar(label=_("Building the demo"), disabled=options["verbosity"] == 0)
             with bar:
@@ -77,6 +78,7 @@ class Command(BaseCommand):
                     format_name="demo",
                     progress=bar.update,
                 )
+            _tag_demo_members(workspace)
             truth = ground_truth(plan)
             truth_path.parent.mkdir(parents=True, exist_ok=True)
             truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=1))
@@ -103,6 +105,16 @@ class Command(BaseCommand):
         )
         if not options["no_serve"]:
             call_command("serve", addrport=options["addrport"])
+
+
+def _tag_demo_members(workspace: Workspace) -> None:
+    """Sample tags an operator would set: the most active 2% and the bots."""
+    members = Member.objects.filter(workspace=workspace)
+    top = max(1, members.count() // 50)
+    core = members.filter(is_bot=False).order_by("-message_count").values_list("pk", flat=True)
+    do_tag_members(workspace, "KOC", list(core[:top]), color="#d97706")
+    bots = members.filter(is_bot=True).values_list("pk", flat=True)
+    do_tag_members(workspace, "机器人", list(bots), color="#64748b")
 
 
 def _yesterday() -> date:

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 
 from qunyun.activity.snapshot import do_refresh_snapshot
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.platforms import PARSERS, get_parser
 from qunyun.ingest.progress import ProgressBar
-from qunyun.ingest.pipeline import do_import_records
 from qunyun.workspaces.actions import do_get_or_create_workspace
 
 

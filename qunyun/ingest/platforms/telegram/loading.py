@@ -13,6 +13,7 @@ import codecs
 import gc
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,8 @@ def load_export(path: Path) -> Any:
             line=data.count(b"\n", 0, bad_byte) + 1,
             offset=bad_byte + skipped,
         )
-    buffer, shift = data, _no_shift
+    buffer: bytes = data
+    shift: Callable[[int], int] = _no_shift
     if b"\\x" in data:
         buffer, shift = _repair_escapes(data)
         try:
@@ -81,19 +83,12 @@ def first_invalid_utf8(data: bytes) -> int | None:
     view = memoryview(data)
     position = 0
     while position < len(data):
-        chunk = view[position : position + _CHUNK]
-        final = position + _CHUNK >= len(data)
+        end = position + _CHUNK
         try:
-            _text, consumed = codecs.utf_8_decode(chunk, "strict", final)
+            # Not final: a character cut by the window's end is left for the next one.
+            _text, consumed = codecs.utf_8_decode(view[position:end], "strict", end >= len(data))
         except UnicodeDecodeError as error:
             return position + error.start
-        if not consumed and not final:
-            # Only a partial character is left in this window: widen it.
-            chunk = view[position : position + _CHUNK + 4]
-            try:
-                _text, consumed = codecs.utf_8_decode(chunk, "strict", True)
-            except UnicodeDecodeError as error:
-                return position + error.start
         position += consumed
     return None
 
@@ -114,7 +109,7 @@ def _no_shift(offset: int) -> int:
     return offset
 
 
-def _repair_escapes(data: bytes) -> tuple[bytes, Any]:
+def _repair_escapes(data: bytes) -> tuple[bytes, Callable[[int], int]]:
     """Rewrite ``\\xNN`` as ``\\u00NN``; return the text and a map back to old offsets."""
     # Each repair inserts two bytes; ``starts`` holds where the k-th repair begins in the
     # repaired text, so an offset there maps back by subtracting 2 per earlier repair.
