@@ -1,9 +1,10 @@
-"""Phrase and name banks of the demo community (DESIGN.md §8).
+"""How the demo community writes and names itself (DESIGN.md §8): banks and pickers.
 
 The demo is the user community of a note-taking app, mostly Chinese with some English.
 Banks are written as ``|``-separated lines (:func:`_bank`) to keep the data readable;
-``{device}`` / ``{fmt}`` slots are expanded once at import, so that the generator only has
-to pick a string.
+``{device}`` / ``{fmt}`` slots are expanded once at import, so that picking a line is
+cheap. The pickers at the end (names, chat lines, questions, ads, announcements) take the
+generator's ``random.Random`` and nothing else.
 
 One rule keeps the planted truth exact: a root message counts as a *question* when
 :func:`is_question` says so, and only the question banks (``TOPICS[...]["zh_q"|"en_q"]``)
@@ -14,6 +15,7 @@ do; the tests check it.
 from __future__ import annotations
 
 import random
+import re
 import string
 from itertools import accumulate
 
@@ -29,6 +31,7 @@ _DEVICES = {
     "en": ("iPhone", "iPad", "Android", "Mac", "Windows", "the web app"),
 }
 _FORMATS = ("PDF", "Markdown", "Word", "HTML")
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 
 
 def is_question(text: str) -> bool:
@@ -46,7 +49,7 @@ def _bank(lines: str, lang: str = "zh") -> tuple[str, ...]:
             out.extend(phrase.format(fmt=f) for f in _FORMATS)
         elif phrase:
             out.append(phrase)
-    return tuple(out)
+    return tuple(_CJK_GAP.sub("", phrase) for phrase in out)  # "安卓 版" → "安卓版"
 
 
 def _topic(zh_q: str, en_q: str, zh_a: str, en_a: str) -> dict[str, tuple[str, ...]]:
@@ -63,7 +66,8 @@ def _topic(zh_q: str, en_q: str, zh_a: str, en_a: str) -> dict[str, tuple[str, .
 TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
     "export": _topic(
         """怎么导出 {fmt}？ | 导出 {fmt} 的时候图片丢了，有人遇到过吗 | 可以批量导出成 {fmt} 吗？
-        导出的 {fmt} 格式乱了怎么办？ | 有没有办法把整个笔记本导出成 {fmt}？""",
+        导出的 {fmt} 格式乱了怎么办？ | 有没有办法把整个笔记本导出成 {fmt}？
+        如何把笔记导出成 {fmt} 发给同事？""",
         """How do I export to {fmt}? | Is there a way to batch export notes as {fmt}?
         Exported {fmt} loses images, anyone else?""",
         """右上角 ··· → 导出，选对应格式就行 | 设置 → 数据 → 批量导出 | 笔记本上右键有「导出全部」
@@ -73,7 +77,8 @@ TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
     ),
     "sync": _topic(
         """{device} 和电脑怎么同步？ | 同步一直转圈是什么情况？ | 多设备同步会有延迟吗？
-        离线写的笔记联网后会自动同步吗？ | {device} 上改的内容为什么没同步过来？""",
+        离线写的笔记联网后会自动同步吗？ | {device} 上改的内容为什么没同步过来？
+        多端同步是实时的呢，还是要手动点？""",
         """How do I sync across devices? | Sync keeps spinning on {device}, any idea?
         Do offline edits sync automatically later?""",
         """登录同一个账号，设置里打开「自动同步」就好 | 退出重新登录一下试试，我之前也这样
@@ -100,14 +105,16 @@ TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
         "Press Cmd + / to see them all. | Settings → Shortcuts lets you set a global one.",
     ),
     "pricing": _topic(
-        "Pro 和免费版有什么区别？ | 学生有优惠吗？ | 年费可以开发票吗？ | 家庭版最多几个人？",
+        """Pro 和免费版有什么区别？ | 学生有优惠吗？ | 年费可以开发票吗？ | 家庭版最多几个人？
+        Pro 年费多少钱呢""",
         "Is there a student discount? | What does Pro add over the free plan?",
         """Pro 多了无限附件和版本历史 | 学生认证后五折 | 设置 → 订阅 里可以申请发票
         家庭版最多 6 人""",
         "Students get 50% off after verification. | Pro adds unlimited uploads and history.",
     ),
     "templates": _topic(
-        "有没有好用的周报模板？ | 模板可以分享给别人吗？ | 怎么把自己的笔记存成模板？",
+        """有没有好用的周报模板？ | 模板可以分享给别人吗？ | 怎么把自己的笔记存成模板？
+        大家的读书笔记模板都是什么样的呢？""",
         "Any good templates for weekly reviews? | Can I share my templates?",
         "社区模板库里有很多，搜「周报」 | 可以，模板右上角有分享链接 | 笔记菜单里选「存为模板」",
         "Check the community gallery, search for weekly. | Yes, use the share link on it.",
