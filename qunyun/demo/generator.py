@@ -16,7 +16,7 @@ import math
 import random
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from typing import Any
@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 
 from qunyun.demo import texts
 from qunyun.ingest.records import (
-    ACTIVE_KINDS,
     MESSAGE_KINDS,
     ActivityKind,
     ActivityRecord,
@@ -60,11 +59,11 @@ _PLATFORMS = {"wechat": (0.40, 0.03), "telegram": (0.35, 0.20), "discord": (0.25
 #: segment: (share, actions a day on arrival (median), fade in days, share that leaves,
 #: cumulative mix of root message / question / reply / reaction)
 _SEGMENTS = {
-    "core": (0.03, 15.0, (150.0, 500.0), 0.03, (0.22, 0.25, 0.65, 1.0)),
-    "regular": (0.12, 3.8, (45.0, 180.0), 0.12, (0.26, 0.35, 0.65, 1.0)),
-    "occasional": (0.35, 0.7, (15.0, 60.0), 0.30, (0.2, 0.45, 0.65, 1.0)),
+    "core": (0.04, 12.5, (150.0, 500.0), 0.03, (0.22, 0.25, 0.65, 1.0)),
+    "regular": (0.12, 4.2, (45.0, 180.0), 0.12, (0.26, 0.35, 0.65, 1.0)),
+    "occasional": (0.35, 0.75, (15.0, 60.0), 0.30, (0.2, 0.45, 0.65, 1.0)),
     "lurker": (0.22, 0.15, (20.0, 90.0), 0.30, (0.08, 0.25, 0.33, 1.0)),
-    "silent": (0.28, 0.0, (1.0, 1.0), 0.35, (1.0, 1.0, 1.0, 1.0)),
+    "silent": (0.27, 0.0, (1.0, 1.0), 0.35, (1.0, 1.0, 1.0, 1.0)),
 }
 _SEGMENT_NAMES = tuple(_SEGMENTS)
 _SEGMENT_CW = list(accumulate(segment[0] for segment in _SEGMENTS.values()))
@@ -110,72 +109,6 @@ def generate(plan: DemoPlan) -> Iterator[ChannelRecord | ActivityRecord]:
     yield from _Community(plan).records()
 
 
-def ground_truth(plan: DemoPlan) -> dict:
-    """The truth the generator planted, JSON-serialisable (same plan → same dict).
-
-    Days are calendar days in ``plan.time_zone``. Active on a day: an ACTIVE_KINDS
-    activity; new: the day of a member's first activity of any kind; a question: a root
-    message that ``texts.is_question``, unanswered without a reply by someone else;
-    silent: joined in the window and never wrote; churned: left inside the window (on
-    WeChat, silently). Members include bots and spammers; surge times are UTC.
-    """
-    community = _Community(plan)
-    starts, days = community.day_starts, plan.days
-    active: list[set[_Member]] = [set() for _ in range(days)]
-    new, messages = [0] * days, [0] * days
-    seen: set[_Member] = set()
-    joined, spoke, asked, answered = set(), set(), set(), set()
-    for event in community.events:
-        ts, _, _, kind, member, text, target = event[:7]
-        day = bisect_right(starts, ts) - 1
-        if member not in seen:
-            seen.add(member)
-            new[day] += 1
-        if kind in ACTIVE_KINDS:
-            active[day].add(member)
-        if kind in MESSAGE_KINDS:
-            messages[day] += 1
-            spoke.add(member)
-        if kind == ActivityKind.JOIN:
-            joined.add(member)
-        elif kind == _MESSAGE and texts.is_question(text):
-            asked.add(id(event))
-        elif kind == _REPLY and target[4] is not member:
-            answered.add(id(target))
-    cast, (surge_start, surge_end) = community.members, community.surge
-    return {
-        "daily": [
-            {
-                "date": community.dates[d].isoformat(),
-                "active_members": len(active[d]),
-                "new_members": new[d],
-                "messages": messages[d],
-            }
-            for d in range(days)
-        ],
-        "members_total": len(seen),
-        "messages_total": sum(messages),
-        "planted": {
-            "complaint_surge": {"start": _iso(surge_start), "end": _iso(surge_end)},
-            "rising_topic": {
-                "term": texts.RISING_TERM,
-                "from": community.dates[community.rising_from].isoformat(),
-            },
-            "spammers": [m.person.external_id for m in cast if m.segment == "spammer"],
-            "bots": [m.person.external_id for m in cast if m.segment == "bot"],
-            "silent_members": len(joined - spoke),
-            "churned_members": sum(m.churned for m in cast),
-            "unanswered_questions": len(asked - answered),
-            "questions": len(asked),
-        },
-        "plan": asdict(plan) | {"end": plan.end.isoformat()},
-    }
-
-
-def _iso(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat()
-
-
 def _poisson(rng: random.Random, lam: float) -> int:
     """A Poisson draw: Knuth's product for small means, the normal approximation above."""
     if lam > 40:
@@ -198,6 +131,8 @@ class _Community:
         self.day_starts = [int(datetime.combine(d, time(), tz).timestamp()) for d in self.dates]
         del self.dates[-1]  # kept just long enough to know where the last day ends
         self.window_end = self.day_starts[-1]
+        # Longer windows keep members longer, so that the size grows about linearly.
+        self.stretch = max(1.0, days / 180)
         # Quieter at weekends and in the National Day golden week.
         self.busy = [
             _WEEKDAY_FACTOR[day.weekday()] * (0.7 if day.month == 10 and day.day <= 7 else 1.0)
@@ -271,8 +206,8 @@ class _Community:
             member.stop = self.window_end
             if segment in _SEGMENTS:
                 _, median, (fastest, slowest), _, _ = _SEGMENTS[segment]
-                member.rate = median * rng.lognormvariate(0.0, 0.6)
-                member.fade = rng.uniform(fastest, slowest)
+                member.rate = median * rng.lognormvariate(0.0, 0.45)
+                member.fade = rng.uniform(fastest, slowest) * self.stretch
             self.members.append(member)
         wechat = [m for m in self.members if m.source == "wechat" and m.segment != "bot"]
         for member in sorted(wechat, key=lambda m: m.arrival)[_WECHAT_GROUP_CAP:]:
@@ -336,7 +271,7 @@ class _Community:
         rng = self.rng
         if rng.random() >= _SEGMENTS[member.segment][3]:
             return
-        mean = 20.0 if member.segment == "silent" else 40.0
+        mean = (20.0 if member.segment == "silent" else 40.0) * self.stretch
         t = max(member.arrival, 0.0) + 1 + rng.expovariate(1 / mean)
         if t >= len(self.dates) or (ts := self._clock(int(t))) <= member.start + 600:
             return
@@ -449,14 +384,12 @@ class _Community:
         for ts, member, action in self.pending:
             chan = _HELP if member.source == "discord" and rng.random() < 0.3 else member.home
             newest = bisect_left(clocks[chan], ts)
-            oldest = bisect_left(clocks[chan], ts - (14400 if action == "reply" else 86400))
-            back = int(rng.expovariate(0.35 if action == "reply" else 0.1))
-            target = (
-                lines[chan][newest - 1 - min(back, newest - oldest - 1)]
-                if newest > oldest
-                else None
-            )
-            if target is None or target[4] is member:
+            oldest = bisect_left(clocks[chan], ts - (14400 if action == "reply" else 172800))
+            at = max(newest - 1 - int(rng.expovariate(0.35 if action == "reply" else 0.1)), oldest)
+            while oldest <= at < newest and lines[chan][at][4] is member:  # not to oneself
+                at -= 1
+            target = lines[chan][at] if oldest <= at < newest else None
+            if target is None:
                 if action == "reply":  # nobody to answer: say something instead
                     self._act(member, ts, bisect_right(self.day_starts, ts) - 1, "root")
             elif action == "reply":

@@ -76,7 +76,7 @@ TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
         Update to the latest version first, the image bug is fixed there.""",
     ),
     "sync": _topic(
-        """{device} 和电脑怎么同步？ | 同步一直转圈是什么情况？ | 多设备同步会有延迟吗？
+        """{device} 和其他设备怎么同步？ | 同步一直转圈是什么情况？ | 多设备同步会有延迟吗？
         离线写的笔记联网后会自动同步吗？ | {device} 上改的内容为什么没同步过来？
         多端同步是实时的呢，还是要手动点？""",
         """How do I sync across devices? | Sync keeps spinning on {device}, any idea?
@@ -88,7 +88,7 @@ TOPICS: dict[str, dict[str, tuple[str, ...]]] = {
         Yes, offline edits merge once you're back online.""",
     ),
     "mobile": _topic(
-        """{device} 版有小组件吗？ | 手机上怎么插入表格？ | {device} 能用手写笔吗？
+        """{device} 上有小组件吗？ | 手机上怎么插入表格？ | {device} 能用手写笔吗？
         手机端可以语音输入吗？""",
         """Is there a widget on {device}? | How do I insert a table on mobile?
         Can I use a stylus on {device}?""",

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from qunyun.demo import texts
-from qunyun.demo.generator import DemoPlan, generate, ground_truth
+from qunyun.demo.generator import DemoPlan, generate
+from qunyun.demo.truth import ground_truth
 from qunyun.ingest.records import (
     ACTIVE_KINDS,
     MESSAGE_KINDS,
@@ -297,3 +298,13 @@ def test_the_new_feature_rises_over_the_last_three_weeks(default, default_truth)
     assert rising["term"] == texts.RISING_TERM and (plan.end - start).days == 20
     assert min(weeks) == 0, "nobody mentions it before it launches"
     assert weeks[0] < weeks[1] < weeks[2]
+
+
+def test_size_grows_about_linearly_with_members_and_days(default) -> None:
+    records, _ = default
+    half_the_members = len(activities(list(generate(DemoPlan(members=1000)))))
+    twice_the_days = len(activities(list(generate(DemoPlan(members=500, days=360)))))
+
+    # Roughly: a handful of core members weighs a lot, so one seed is never exact.
+    assert 0.35 < half_the_members / len(records) < 0.65
+    assert 0.35 < twice_the_days / len(records) < 0.65

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from qunyun.activity.snapshot import do_refresh_snapshot
 from qunyun.analytics.selectors import workspace_kpis
-from qunyun.demo.generator import DemoPlan, generate, ground_truth
+from qunyun.demo.generator import DemoPlan, generate
+from qunyun.demo.truth import ground_truth
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.progress import ProgressBar
 from qunyun.members.actions import do_tag_members
