@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
 from qunyun.workspaces.models import Role, Workspace, WorkspaceMembership
@@ -18,7 +19,10 @@ def data_dir(settings: Any, tmp_path: Any) -> Iterator[Any]:
     settings.DATA_DIR = tmp_path
     settings.SNAPSHOT_DIR = tmp_path / "snapshots"
     cache.clear()
-    yield tmp_path
+    # Code outside a request speaks English in tests unless a test asks for Chinese;
+    # requests pick their language as in production (cookie, Accept-Language, default).
+    with translation.override("en"):
+        yield tmp_path
     cache.clear()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 class ImportFormatError(Exception):
@@ -43,8 +44,13 @@ class ImportFormatError(Exception):
             parts.append(_("record %(record)d") % {"record": self.record})
         if self.field:
             parts.append(_("field “%(field)s”") % {"field": self.field})
-        return ", ".join(parts)
+        return pgettext("list separator", ", ").join(parts)
 
     def __str__(self) -> str:
         place = self.place()
-        return f"{place}: {self.problem}" if place else self.problem
+        return (
+            pgettext("place: problem", "%(place)s: %(problem)s")
+            % {"place": place, "problem": self.problem}
+            if place
+            else self.problem
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from types import TracebackType
 
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 
@@ -19,8 +20,7 @@ class ProgressBar:
     def __enter__(self) -> ProgressBar:
         self.bar = tqdm(
             desc=self.label,
-            unit=" rec",
-            unit_scale=True,
+            unit=" " + _("records"),
             disable=self.disabled,
             file=sys.stderr,
             dynamic_ncols=True,

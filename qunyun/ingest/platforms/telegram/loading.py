@@ -83,7 +83,8 @@ def first_invalid_utf8(data: bytes) -> int | None:
     view = memoryview(data)
     position = 0
     while position < len(data):
-        end = position + _CHUNK
+        # At least 4 bytes, so that a window always holds one whole character.
+        end = position + max(_CHUNK, 4)
         try:
             # Not final: a character cut by the window's end is left for the next one.
             _text, consumed = codecs.utf_8_decode(view[position:end], "strict", end >= len(data))

@@ -85,7 +85,7 @@ class ChatReader:
         self.where = where
         self.clock = clock
         if not isinstance(chat, dict):
-            raise self.error(_("A chat is not a JSON object."))
+            raise self.error(_("A chat is not a JSON object."), field=where or None)
         self.chat = chat
         chat_id = chat.get("id")
         if isinstance(chat_id, bool) or not isinstance(chat_id, int):

@@ -19,6 +19,7 @@ from django.utils import translation
 
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.platforms import get_parser
+from qunyun.ingest.platforms.telegram import loading
 from qunyun.ingest.platforms.telegram.parser import parse
 from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
 
@@ -357,6 +358,29 @@ def test_bytes_that_are_not_utf8_are_located(tmp_path: Path) -> None:
 
     assert error.offset == bad_at
     assert f"byte offset {bad_at}" in str(error) and "UTF-8" in str(error)
+
+
+def test_bad_bytes_are_found_wherever_the_read_windows_cut_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(loading, "_CHUNK", 5)  # windows that split 3- and 4-byte characters
+    good = json.dumps(chat(message(1, text="群运 🎉 社区")), ensure_ascii=False).encode()
+    bad_at = good.index("社".encode())
+    path = write(tmp_path, good[:bad_at] + b"\xc0" + good[bad_at:])
+
+    assert errors_of(path).offset == bad_at
+
+
+def test_an_error_after_a_repaired_escape_points_into_the_original_file(tmp_path: Path) -> None:
+    text = json.dumps(chat(message(1, text="a\u0001b")), ensure_ascii=False, indent=1)
+    data = text.replace("\\u0001", "\\x01").encode()
+    broken_at = data.rindex(b"]")
+    path = write(tmp_path, data[:broken_at] + b"," + data[broken_at:])
+
+    error = errors_of(path)
+
+    assert error.offset == broken_at  # the comma, not two bytes further
+    assert error.line == data[:broken_at].count(b"\n") + 1
 
 
 @pytest.mark.parametrize(
