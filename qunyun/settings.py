@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "qunyun.workspaces",
+    "qunyun.audit",
     "qunyun.members",
     "qunyun.activity",
     "qunyun.ingest",

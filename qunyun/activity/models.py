@@ -79,6 +79,16 @@ class Activity(models.Model):
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="activities", verbose_name=_("member")
     )
+    #: The account that did it: a merge moves activities between members, never between
+    #: identities, so an unmerge can give each identity its activities back.
+    identity = models.ForeignKey(
+        "members.Identity",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("identity"),
+    )
     kind = models.CharField(
         _("kind"), max_length=32, choices=[(k.value, label) for k, label in KIND_LABELS.items()]
     )

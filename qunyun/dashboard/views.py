@@ -5,10 +5,16 @@ Views stay thin: find the workspace through the access helper, call a selector, 
 
 from __future__ import annotations
 
+import zoneinfo
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from qunyun.analytics.selectors import workspace_kpis
 from qunyun.ingest.models import ImportRun
@@ -22,9 +28,27 @@ from qunyun.members.selectors import (
     workspace_tags,
 )
 from qunyun.workspaces.access import get_workspace_for_user, workspaces_for_user
+from qunyun.workspaces.models import Workspace
 
 MEMBERS_PER_PAGE = 50
 TIMELINE_PER_PAGE = 50
+
+WorkspaceView = Callable[..., HttpResponse]
+
+
+def workspace_page(view: WorkspaceView) -> Callable[..., HttpResponse]:
+    """A logged-in page of one workspace: fetched through the access helper (404 for
+    anyone else), remembered for the next visit, times shown in its time zone."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponse:
+        workspace = get_workspace_for_user(request.user, slug)
+        request.session["workspace"] = workspace.slug
+        with timezone.override(zoneinfo.ZoneInfo(workspace.time_zone)):
+            return view(request, workspace, **kwargs)
+
+    return wrapper
 
 
 @login_required
@@ -39,10 +63,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("overview", slug=workspace.slug)
 
 
-@login_required
-def overview(request: HttpRequest, slug: str) -> HttpResponse:
-    workspace = get_workspace_for_user(request.user, slug)
-    request.session["workspace"] = workspace.slug
+@workspace_page
+def overview(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     kpis = workspace_kpis(workspace)
     chart_data = {
         "dates": [d["date"] for d in kpis["series"]["daily"]],
@@ -67,10 +89,8 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
-def members(request: HttpRequest, slug: str) -> HttpResponse:
-    workspace = get_workspace_for_user(request.user, slug)
-    request.session["workspace"] = workspace.slug
+@workspace_page
+def members(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     sort = request.GET.get("sort", DEFAULT_MEMBER_SORT)
     if sort not in MEMBER_SORTS:
         sort = DEFAULT_MEMBER_SORT
@@ -93,9 +113,8 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
-def member_profile(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
-    workspace = get_workspace_for_user(request.user, slug)
+@workspace_page
+def member_profile(request: HttpRequest, workspace: Workspace, member_id: int) -> HttpResponse:
     member = get_member(workspace, member_id)
     timeline = Paginator(member_timeline(workspace, member), TIMELINE_PER_PAGE).get_page(
         request.GET.get("page")

@@ -31,11 +31,11 @@ class IdentityResolver:
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
-        self.cache: dict[tuple[str, str], int] = {}
+        self.cache: dict[tuple[str, str], tuple[int, int]] = {}
         self.members_added = 0
 
-    def resolve(self, people: Sequence[tuple[str, str, PersonRef]]) -> list[int]:
-        """Member ids for ``(platform, channel, person)`` triples, in order."""
+    def resolve(self, people: Sequence[tuple[str, str, PersonRef]]) -> list[tuple[int, int]]:
+        """``(member id, identity id)`` for ``(platform, channel, person)`` triples, in order."""
         keys: list[tuple[str, str]] = []
         refs: dict[tuple[str, str], PersonRef] = {}
         for platform, channel, person in people:
@@ -59,9 +59,9 @@ class IdentityResolver:
                 chunk = external_ids[start : start + LOOKUP_CHUNK]
                 found = Identity.objects.filter(
                     workspace=self.workspace, platform=platform, external_id__in=chunk
-                ).values_list("external_id", "member_id")
-                for external_id, member_id in found:
-                    self.cache[(platform, external_id)] = member_id
+                ).values_list("external_id", "member_id", "id")
+                for external_id, member_id, identity_id in found:
+                    self.cache[(platform, external_id)] = (member_id, identity_id)
         missing = [key for key in refs if key not in self.cache]
         if missing:
             self._create(missing, refs)
@@ -78,7 +78,7 @@ class IdentityResolver:
             ],
             batch_size=1000,
         )
-        Identity.objects.bulk_create(
+        identities = Identity.objects.bulk_create(
             [
                 Identity(
                     workspace=self.workspace,
@@ -89,13 +89,16 @@ class IdentityResolver:
                     display_name=refs[key].display_name[:255],
                     is_bot=refs[key].is_bot,
                     is_name_only=refs[key].external_id is None,
+                    email=refs[key].email[:254].lower(),
+                    phone=refs[key].phone[:32],
+                    avatar_hash=refs[key].avatar_hash[:64],
                 )
                 for key, member in zip(keys, members, strict=True)
             ],
             batch_size=1000,
         )
-        for key, member in zip(keys, members, strict=True):
-            self.cache[key] = member.pk
+        for key, member, identity in zip(keys, members, identities, strict=True):
+            self.cache[key] = (member.pk, identity.pk)
         self.members_added += len(keys)
 
 
@@ -134,20 +137,21 @@ def do_resolve_name_only_identities(workspace: Workspace, touched: set[int]) -> 
                 platform=platform,
                 display_name=display_name,
                 is_name_only=False,
-                member__activities__channel_id__in=channel_ids,
+                activities__channel_id__in=channel_ids,
             )
-            .values_list("member_id", flat=True)
+            .values_list("member_id", "id")
             .distinct()
         )
         if len(candidates) != 1:
             continue
+        target_member, target_identity = candidates[0]
         moved = Activity.objects.filter(member_id=member_id)
         if watermark and moved.filter(id__lte=watermark).exists():
             stale_snapshot = True
-        moved.update(member_id=candidates[0])
+        moved.update(member_id=target_member, identity_id=target_identity)
         Member.objects.filter(pk=member_id).delete()
         touched.discard(member_id)
-        touched.add(candidates[0])
+        touched.add(target_member)
         folded += 1
     if stale_snapshot:
         SnapshotState.objects.filter(workspace=workspace).update(needs_rebuild=True)

@@ -55,8 +55,8 @@ class _ActivityWriter:
         table = Activity._meta.db_table
         self.sql = (
             f"INSERT INTO {table} (workspace_id, source, channel_id, external_id, member_id, "  # noqa: S608
-            "kind, occurred_at, text, reply_to, thread, attrs, import_run_id) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "identity_id, kind, occurred_at, text, reply_to, thread, attrs, import_run_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT DO NOTHING"
         )
 
@@ -87,12 +87,12 @@ class _ActivityWriter:
         if not self.pending:
             return
         records, self.pending = self.pending, []
-        member_ids = self.identities.resolve([(r.source, r.channel, r.author) for r in records])
+        people = self.identities.resolve([(r.source, r.channel, r.author) for r in records])
         workspace_id = self.workspace.pk
         run_id = self.run.pk
         adapt = self.adapt_datetime
         rows = []
-        for record, member_id in zip(records, member_ids, strict=True):
+        for record, (member_id, identity_id) in zip(records, people, strict=True):
             channel_id = self.channels.get((record.source, record.channel))
             if channel_id is None:
                 channel_id = self.add_channel(ChannelRecord(record.source, record.channel))
@@ -104,6 +104,7 @@ class _ActivityWriter:
                     channel_id,
                     record.external_id[:255],
                     member_id,
+                    identity_id,
                     str(record.kind),
                     adapt(record.occurred_at),
                     _clean(record.text),

@@ -51,6 +51,11 @@ class PersonRef:
     display_name: str = ""
     handle: str = ""
     is_bot: bool = False
+    #: Contact facts the platform verified (strong evidence for merging identities).
+    email: str = ""
+    phone: str = ""
+    #: A hash of the avatar image or its URL, when the export gives one.
+    avatar_hash: str = ""
 
 
 @dataclass(slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +67,9 @@ class Identity(models.Model):
     is_bot = models.BooleanField(_("bot"), default=False)
     #: Named only by display name in the source (e.g. Telegram invites); resolved later.
     is_name_only = models.BooleanField(_("known by name only"), default=False)
+    email = models.CharField(_("verified email"), max_length=254, blank=True, db_index=True)
+    phone = models.CharField(_("verified phone"), max_length=32, blank=True, db_index=True)
+    avatar_hash = models.CharField(_("avatar hash"), max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -79,3 +83,59 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.display_name or self.external_id}"
+
+
+class MergeSuggestion(models.Model):
+    """Two members who may be one person, with the evidence; an operator decides."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    workspace = models.ForeignKey(
+        Workspace,
+        on_delete=models.CASCADE,
+        related_name="merge_suggestions",
+        verbose_name=_("workspace"),
+    )
+    member_a = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("member")
+    )
+    member_b = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("possible duplicate")
+    )
+    score = models.FloatField(_("score"), db_index=True)
+    #: [{"kind": "name" | "avatar" | "nickname" | "co_activity" | "email" | "phone",
+    #:   "detail": "张伟 ≈ zhangwei88"}, …]
+    evidence = models.JSONField(_("evidence"), default=list)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("merge suggestion")
+        verbose_name_plural = _("merge suggestions")
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "member_a", "member_b"], name="uniq_merge_suggestion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_a} ≈ {self.member_b} ({self.score:.2f})"
+
+    @property
+    def evidence_kinds(self) -> list[str]:
+        return [e.get("kind", "") for e in self.evidence]

@@ -114,6 +114,18 @@ def test_member_profile_shows_identities_tags_and_timeline(client, alice, commun
     assert "user7" in html
     assert "KOC" in html
     assert "怎么导出 PDF？" in html
+    assert "2026-03-21 20:00" in html  # 12:00 UTC, shown in Asia/Shanghai
+
+
+def test_times_follow_the_workspaces_time_zone(client, alice, community) -> None:
+    client.force_login(alice)
+    community.time_zone = "Europe/Berlin"
+    community.save()
+    member = Member.objects.get(identities__external_id="user7")
+
+    html = client.get(reverse("member_profile", args=["acme", member.pk])).content.decode()
+
+    assert "2026-03-21 13:00" in html
 
 
 def test_another_workspaces_pages_are_not_found(client, charlie, community) -> None:

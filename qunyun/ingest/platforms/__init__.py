@@ -17,6 +17,12 @@ Parse = Callable[[Path], Iterator[ChannelRecord | ActivityRecord]]
 
 PARSERS: dict[str, str] = {
     "telegram": "qunyun.ingest.platforms.telegram.parser",
+    "discord": "qunyun.ingest.platforms.discord.parser",
+    "slack": "qunyun.ingest.platforms.slack.parser",
+    "wechat": "qunyun.ingest.platforms.wechat.parser",
+    "qq": "qunyun.ingest.platforms.qq.parser",
+    "whatsapp": "qunyun.ingest.platforms.whatsapp.parser",
+    "discourse": "qunyun.ingest.platforms.discourse.parser",
     "csv": "qunyun.ingest.platforms.generic.csv_parser",
     "jsonl": "qunyun.ingest.platforms.generic.jsonl_parser",
 }
