@@ -5,16 +5,10 @@ Views stay thin: find the workspace through the access helper, call a selector, 
 
 from __future__ import annotations
 
-import zoneinfo
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from qunyun.analytics.selectors import workspace_kpis
 from qunyun.ingest.models import ImportRun
@@ -27,28 +21,12 @@ from qunyun.members.selectors import (
     member_timeline,
     workspace_tags,
 )
-from qunyun.workspaces.access import get_workspace_for_user, workspaces_for_user
+from qunyun.workspaces.access import workspaces_for_user
 from qunyun.workspaces.models import Workspace
+from qunyun.workspaces.pages import MEMBER_EDITORS, workspace_page
 
 MEMBERS_PER_PAGE = 50
 TIMELINE_PER_PAGE = 50
-
-WorkspaceView = Callable[..., HttpResponse]
-
-
-def workspace_page(view: WorkspaceView) -> Callable[..., HttpResponse]:
-    """A logged-in page of one workspace: fetched through the access helper (404 for
-    anyone else), remembered for the next visit, times shown in its time zone."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponse:
-        workspace = get_workspace_for_user(request.user, slug)
-        request.session["workspace"] = workspace.slug
-        with timezone.override(zoneinfo.ZoneInfo(workspace.time_zone)):
-            return view(request, workspace, **kwargs)
-
-    return wrapper
 
 
 @login_required
@@ -122,5 +100,11 @@ def member_profile(request: HttpRequest, workspace: Workspace, member_id: int) -
     return render(
         request,
         "dashboard/member_profile.html",
-        {"workspace": workspace, "member": member, "timeline": timeline, "nav": "members"},
+        {
+            "workspace": workspace,
+            "member": member,
+            "timeline": timeline,
+            "nav": "members",
+            "can_edit": request.workspace_role in MEMBER_EDITORS,  # type: ignore[attr-defined]
+        },
     )

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from qunyun.activity.models import Activity
-from qunyun.members.models import Member, Tag
+from qunyun.members.models import Identity, Member, MergeSuggestion, Tag
 from qunyun.workspaces.models import Workspace
 
 #: Sort keys the members list accepts → ORM ordering.
@@ -69,3 +69,39 @@ def member_timeline(workspace: Workspace, member: Member) -> QuerySet[Activity]:
 
 def workspace_tags(workspace: Workspace) -> QuerySet[Tag]:
     return Tag.objects.filter(workspace=workspace).order_by("name")
+
+
+@dataclass(frozen=True)
+class SuggestionFilter:
+    min_score: float = 0.0
+    kind: str = ""
+
+
+def open_merge_suggestions(
+    workspace: Workspace, filters: SuggestionFilter
+) -> QuerySet[MergeSuggestion]:
+    """Open suggestions of ``workspace``, best first, narrowed by score and evidence."""
+    suggestions = MergeSuggestion.objects.filter(
+        workspace=workspace, status=MergeSuggestion.Status.OPEN, score__gte=filters.min_score
+    ).select_related("member_a", "member_b")
+    if filters.kind:
+        # JSON containment is not portable to SQLite; the evidence list is tiny.
+        ids = [s.pk for s in suggestions if filters.kind in s.evidence_kinds]
+        suggestions = suggestions.filter(pk__in=ids)
+    return suggestions.prefetch_related("member_a__identities", "member_b__identities")
+
+
+def get_merge_suggestion(workspace: Workspace, suggestion_id: int) -> MergeSuggestion:
+    try:
+        return MergeSuggestion.objects.select_related("member_a", "member_b").get(
+            workspace=workspace, pk=suggestion_id
+        )
+    except MergeSuggestion.DoesNotExist as exc:
+        raise Http404("suggestion") from exc
+
+
+def get_identity(workspace: Workspace, identity_id: int) -> Identity:
+    try:
+        return Identity.objects.select_related("member").get(workspace=workspace, pk=identity_id)
+    except Identity.DoesNotExist as exc:
+        raise Http404("identity") from exc

@@ -6,10 +6,27 @@ from typing import Any
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from qunyun.activity.models import PLATFORM_LABELS
 
 register = template.Library()
+
+EVIDENCE_LABELS = {
+    "name": _("Similar names"),
+    "nickname": _("Nickname of the same given name"),
+    "avatar": _("Same avatar"),
+    "co_activity": _("Active on the same days"),
+    "email": _("Same verified email"),
+    "phone": _("Same verified phone"),
+    "unmerged": _("Unmerged before"),
+}
+
+
+@register.filter
+def evidence_label(kind: str) -> str:
+    """What a kind of merge evidence means, in the operator's language."""
+    return str(EVIDENCE_LABELS.get(kind, kind))
 
 
 @register.filter
@@ -45,3 +62,9 @@ def sort_link(context: dict[str, Any], key: str, label: str) -> str:
         label,
         arrow,
     )
+
+
+@register.filter
+def pair(first: Any, second: Any) -> list[Any]:
+    """``a|pair:b`` → [a, b], to loop over two things with one template block."""
+    return [first, second]

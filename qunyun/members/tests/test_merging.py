@@ -10,8 +10,12 @@ from qunyun.audit.models import AuditEvent
 from qunyun.conftest import utc
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.records import ActivityKind, ActivityRecord, PersonRef
-from qunyun.members.merging import MergeError, do_decide_suggestion, do_merge_members
-from qunyun.members.merging import do_unmerge_identity
+from qunyun.members.merging import (
+    MergeError,
+    do_decide_suggestion,
+    do_merge_members,
+    do_unmerge_identity,
+)
 from qunyun.members.models import Identity, Member, MergeSuggestion
 from qunyun.members.suggestions import do_find_duplicate_members
 
