@@ -9,19 +9,23 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from qunyun.analytics.selectors import workspace_kpis
 from qunyun.dashboard.schemas import KpisOut, MemberOut, WorkspaceOut
 from qunyun.members.selectors import MEMBER_SORTS, MemberFilter, get_member, member_list
-from qunyun.workspaces.access import get_workspace_for_user, workspaces_for_user
+from qunyun.workspaces.access import workspaces_for_user
+from qunyun.workspaces.api_auth import workspace_for_api
 
 router = Router(tags=["workspaces"])
 
 
 @router.get("", response=list[WorkspaceOut], summary="Workspaces you belong to")
 def list_workspaces(request: HttpRequest):  # type: ignore[no-untyped-def]
+    token = getattr(request, "api_token", None)
+    if token is not None:
+        return [token.workspace]
     return workspaces_for_user(request.user)
 
 
 @router.get("/{slug}/kpis", response=KpisOut, summary="Headline KPIs and the daily series")
 def kpis(request: HttpRequest, slug: str):  # type: ignore[no-untyped-def]
-    return workspace_kpis(get_workspace_for_user(request.user, slug))
+    return workspace_kpis(workspace_for_api(request, slug)[0])
 
 
 @router.get("/{slug}/members", response=list[MemberOut], summary="Members, searchable")
@@ -29,7 +33,7 @@ def kpis(request: HttpRequest, slug: str):  # type: ignore[no-untyped-def]
 def members(  # type: ignore[no-untyped-def]
     request: HttpRequest, slug: str, q: str = "", tag: str = "", sort: str = "-last_seen"
 ):
-    workspace = get_workspace_for_user(request.user, slug)
+    workspace = workspace_for_api(request, slug)[0]
     return member_list(
         workspace,
         MemberFilter(query=q, tag=tag, sort=sort if sort in MEMBER_SORTS else "-last_seen"),
@@ -38,4 +42,4 @@ def members(  # type: ignore[no-untyped-def]
 
 @router.get("/{slug}/members/{member_id}", response=MemberOut, summary="One member")
 def member(request: HttpRequest, slug: str, member_id: int):  # type: ignore[no-untyped-def]
-    return get_member(get_workspace_for_user(request.user, slug), member_id)
+    return get_member(workspace_for_api(request, slug)[0], member_id)

@@ -70,3 +70,36 @@ class WorkspaceMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.workspace} ({self.get_role_display()})"
+
+
+class ApiToken(models.Model):
+    """A personal API token: one workspace, one role, stored only as a hash.
+
+    The token itself (``qy_`` + 40 random characters) is shown once, when created; the
+    database keeps its SHA-256 and the first characters to recognise it in lists.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("workspace")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("starts with"), max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,57 @@
+"""Push API: other systems send activities in batches (idempotent by external id)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router
+from ninja.errors import HttpError
+
+from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.pipeline import do_import_records
+from qunyun.ingest.platforms.generic.common import RowReader
+from qunyun.ingest.records import ActivityRecord, ChannelRecord
+from qunyun.ingest.schemas import ActivityBatchIn, ErrorOut, ImportRunOut
+from qunyun.workspaces.api_auth import workspace_for_api
+
+router = Router(tags=["ingest"])
+
+#: Roles that may write activities through the API.
+WRITERS = frozenset({"owner", "admin", "operator"})
+
+
+@router.post(
+    "/{slug}/activities",
+    response={200: ImportRunOut, 400: ErrorOut, 403: ErrorOut},
+    summary="Push a batch of activities",
+    description=(
+        "Up to 10,000 canonical activities per call. Activities already present (same "
+        "source, channel and external_id) are skipped, so a batch can be re-sent safely. "
+        "The batch is all-or-nothing: one invalid item rejects it with a message that names "
+        "the item and the field."
+    ),
+)
+def push_activities(request: HttpRequest, slug: str, batch: ActivityBatchIn) -> Any:
+    workspace, role = workspace_for_api(request, slug)
+    if role not in WRITERS:
+        raise HttpError(403, _("Your role may not write activities."))
+    reader = RowReader(Path("activities"))
+    records: list[ChannelRecord | ActivityRecord] = []
+    for index, item in enumerate(batch.activities):
+        row = item.model_dump(exclude_none=True)
+        try:
+            records.extend(reader.records(row, index))
+        except ImportFormatError as error:
+            where = f"activities[{index}]" + (f".{error.field}" if error.field else "")
+            return 400, {"detail": f"{where}: {error.problem}"}
+    run = do_import_records(
+        workspace,
+        records,
+        file_name=_("API push"),
+        format_name="api",
+        acting_user=request.user,
+    )
+    return 200, run

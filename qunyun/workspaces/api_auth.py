@@ -1,0 +1,40 @@
+"""How the REST API knows who is calling: a bearer token, or the browser session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja.security import HttpBearer
+
+from qunyun.workspaces.access import get_workspace_for_user, role_of
+from qunyun.workspaces.models import Workspace
+from qunyun.workspaces.tokens import find_api_token
+
+
+class ApiTokenAuth(HttpBearer):
+    """``Authorization: Bearer qy_…`` — a token scoped to one workspace and one role."""
+
+    openapi_description = "A personal API token (create one with `qunyun token create`)."
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = find_api_token(token)
+        if found is None:
+            return None
+        request.user = found.user
+        request.api_token = found  # type: ignore[attr-defined]
+        return found
+
+
+def workspace_for_api(request: HttpRequest, slug: str) -> tuple[Workspace, str | None]:
+    """The workspace ``slug`` and the caller's role there; 404 when out of reach.
+
+    A token reaches only its own workspace, with its own role.
+    """
+    token = getattr(request, "api_token", None)
+    if token is not None:
+        if token.workspace.slug != slug:
+            raise Http404("workspace")
+        return token.workspace, token.role
+    workspace = get_workspace_for_user(request.user, slug)
+    return workspace, role_of(request.user, workspace)
