@@ -111,7 +111,5 @@ def test_the_push_endpoint_is_in_the_openapi_document(client) -> None:
 
     operation = schema["paths"]["/api/v1/workspaces/{slug}/activities"]["post"]
     assert operation["summary"] == "Push a batch of activities"
-    assert (
-        "BearerAuth" in str(schema["components"]["securitySchemes"])
-        or schema["components"]["securitySchemes"]
-    )
+    assert schema["components"]["securitySchemes"]["ApiTokenAuth"]["scheme"] == "bearer"
+    assert {"ApiTokenAuth": []} in operation["security"]
