@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
     "qunyun.workspaces",
     "qunyun.audit",
     "qunyun.members",
@@ -169,6 +171,33 @@ def _plotly_assets() -> Path:
 # plotly.min.js ships inside the plotly wheel: charts work with no CDN (users in China).
 STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", _plotly_assets())]
 WHITENOISE_USE_FINDERS = True  # serve straight from the installed packages, no collectstatic
+
+# Background work (DESIGN.md §4): Django's Tasks API, stored in the database by default
+# so that one machine needs no other server; `qunyun serve` starts a worker beside the web
+# server, or run `qunyun db_worker` yourself.
+TASKS_BACKEND = env_choice("QUNYUN_TASKS_BACKEND", "database", {"database", "immediate"})
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.backend.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND]
+    }
+}
+
+# A cache every process on this machine shares (the web server and the task worker):
+# import progress and computed KPIs live here.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 10000},
+    }
+}
+
+# Uploads: exports can be large; Django streams them to temporary files.
+MAX_UPLOAD_MB = int(os.environ.get("QUNYUN_MAX_UPLOAD_MB", "2048"))
+UPLOAD_DIR = DATA_DIR / "uploads"
 
 # Analytics (DESIGN.md §3): the Parquet snapshot lives in the data dir.
 SNAPSHOT_DIR = DATA_DIR / "snapshots"

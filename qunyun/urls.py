@@ -11,6 +11,7 @@ from qunyun.api import api
 urlpatterns = [
     path("", include("qunyun.dashboard.urls")),
     path("", include("qunyun.members.urls")),
+    path("", include("qunyun.ingest.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -11,6 +11,7 @@ from qunyun.workspaces.models import Workspace
 
 class ImportRun(models.Model):
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
@@ -29,6 +30,8 @@ class ImportRun(models.Model):
     members_added = models.PositiveIntegerField(_("members added"), default=0)
     channels_added = models.PositiveIntegerField(_("channels added"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    #: Where an uploaded file waits for the worker (deleted when the import ends).
+    stored_file = models.CharField(max_length=1024, blank=True)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     duration_seconds = models.FloatField(_("duration (s)"), null=True, blank=True)

@@ -143,15 +143,23 @@ def do_import_records(
     format_name: str,
     acting_user: Any = None,
     progress: Progress | None = None,
+    run: ImportRun | None = None,
 ) -> ImportRun:
     """Write ``records`` into ``workspace`` and return the finished :class:`ImportRun`.
 
     Raises :class:`ImportFormatError` (after recording it on the run) when the input is
     malformed; nothing of the import is written then.
     """
-    run = ImportRun.objects.create(
-        workspace=workspace, file_name=file_name[:1024], format=format_name, started_by=acting_user
-    )
+    if run is None:
+        run = ImportRun.objects.create(
+            workspace=workspace,
+            file_name=file_name[:1024],
+            format=format_name,
+            started_by=acting_user,
+        )
+    else:
+        run.status = ImportRun.Status.RUNNING
+        run.save(update_fields=["status"])
     started = time.perf_counter()
     read = 0
     try:

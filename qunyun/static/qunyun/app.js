@@ -5,3 +5,32 @@ document.addEventListener("change", (event) => {
     window.location.assign(select.value);
   }
 });
+
+// Upload progress for big exports: send the form with XHR and show how much has gone.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-upload-progress]");
+  if (!form || !window.FormData) {
+    return;
+  }
+  event.preventDefault();
+  const bar = form.querySelector("progress");
+  const request = new XMLHttpRequest();
+  request.open("POST", form.action || window.location.href);
+  request.upload.addEventListener("progress", (e) => {
+    if (bar && e.lengthComputable) {
+      bar.hidden = false;
+      bar.value = Math.round((100 * e.loaded) / e.total);
+    }
+  });
+  request.addEventListener("load", () => {
+    if (request.responseURL && request.responseURL !== window.location.href) {
+      window.location.assign(request.responseURL);
+    } else {
+      document.open();
+      document.write(request.responseText);
+      document.close();
+    }
+  });
+  form.querySelectorAll("button").forEach((b) => (b.disabled = true));
+  request.send(new FormData(form));
+});

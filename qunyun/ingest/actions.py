@@ -1,0 +1,52 @@
+"""Start imports from the web: store the upload, record the run, queue the work."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.text import get_valid_filename
+
+from qunyun.audit.actions import record_event
+from qunyun.ingest.models import ImportRun
+from qunyun.workspaces.models import Workspace
+
+
+def do_queue_uploaded_import(
+    workspace: Workspace, upload: UploadedFile, *, format_name: str, acting_user: Any
+) -> ImportRun:
+    """Save ``upload`` under the data dir and queue its import; return the queued run."""
+    from qunyun.ingest.tasks import run_import
+
+    folder = Path(settings.UPLOAD_DIR) / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    # The operator's file name is untrusted: keep a safe version for the path only.
+    safe_name = get_valid_filename(Path(upload.name or "export").name)[:200] or "export"
+    path = folder / safe_name
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    with transaction.atomic():
+        run = ImportRun.objects.create(
+            workspace=workspace,
+            file_name=(upload.name or safe_name)[:1024],
+            format=format_name,
+            status=ImportRun.Status.QUEUED,
+            started_by=acting_user,
+            stored_file=str(path),
+        )
+        record_event(
+            "import_started",
+            workspace=workspace,
+            actor=acting_user,
+            target=f"import:{run.pk}",
+            format=format_name,
+            file=run.file_name,
+            size=upload.size,
+        )
+        transaction.on_commit(lambda: run_import.enqueue(run.pk))
+    return run

@@ -1,0 +1,79 @@
+"""Imports that run in the background (Django's Tasks API), with progress for the page."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.cache import cache
+from django_tasks import task
+
+from qunyun.activity.snapshot import do_refresh_snapshot
+from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.models import ImportRun
+from qunyun.ingest.pipeline import do_import_records
+from qunyun.ingest.platforms import get_parser
+
+PROGRESS_EVERY_SECONDS = 0.5
+
+
+def progress_key(run_id: int) -> str:
+    return f"import-progress:{run_id}"
+
+
+def import_progress(run: ImportRun) -> dict[str, Any]:
+    """What the import page shows while ``run`` works: records so far, rate, elapsed."""
+    return cache.get(progress_key(run.pk)) or {"records": 0, "rate": 0.0, "elapsed": 0.0}
+
+
+class _Reporter:
+    def __init__(self, run_id: int) -> None:
+        self.key = progress_key(run_id)
+        self.started = time.perf_counter()
+        self.last = 0.0
+
+    def __call__(self, records: int) -> None:
+        now = time.perf_counter()
+        if now - self.last < PROGRESS_EVERY_SECONDS:
+            return
+        self.last = now
+        elapsed = now - self.started
+        cache.set(
+            self.key,
+            {"records": records, "rate": records / elapsed if elapsed else 0.0, "elapsed": elapsed},
+            timeout=3600,
+        )
+
+
+@task()
+def run_import(import_run_id: int) -> str:
+    """Import the file stored for ``import_run_id``; the run records the outcome."""
+    run = ImportRun.objects.select_related("workspace", "started_by").get(pk=import_run_id)
+    path = Path(run.stored_file)
+    try:
+        parse = get_parser(run.format)
+        do_import_records(
+            run.workspace,
+            parse(path),
+            file_name=run.file_name,
+            format_name=run.format,
+            acting_user=run.started_by,
+            progress=_Reporter(run.pk),
+            run=run,
+        )
+        do_refresh_snapshot(run.workspace)
+    except ImportFormatError:
+        return ImportRun.Status.FAILED  # recorded on the run by the pipeline
+    finally:
+        cache.delete(progress_key(run.pk))
+        _remove_upload(path)
+    return ImportRun.Status.SUCCEEDED
+
+
+def _remove_upload(path: Path) -> None:
+    # The export holds members' personal data: keep it no longer than the import.
+    if path.is_file():
+        path.unlink()
+    if path.parent.exists() and not any(path.parent.iterdir()):
+        path.parent.rmdir()

@@ -1,0 +1,97 @@
+"""The import page: upload an export, watch it run, read the summary and errors."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qunyun.ingest.actions import do_queue_uploaded_import
+from qunyun.ingest.models import ImportRun
+from qunyun.ingest.platforms import PARSERS
+from qunyun.ingest.tasks import import_progress
+from qunyun.workspaces.models import Workspace
+from qunyun.workspaces.pages import MEMBER_EDITORS, workspace_page
+
+FORMAT_LABELS = {
+    "telegram": gettext_lazy("Telegram Desktop export (result.json)"),
+    "discord": gettext_lazy("Discord (DiscordChatExporter JSON)"),
+    "slack": gettext_lazy("Slack workspace export (.zip)"),
+    "wechat": gettext_lazy("WeChat (WeChatMsg / 留痕 CSV)"),
+    "qq": gettext_lazy("QQ message history (.txt)"),
+    "whatsapp": gettext_lazy("WhatsApp chat export (.txt or .zip)"),
+    "discourse": gettext_lazy("Discourse JSON (posts, topics)"),
+    "csv": gettext_lazy("Generic CSV"),
+    "jsonl": gettext_lazy("Generic JSON Lines"),
+}
+
+
+class UploadForm(forms.Form):
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"),
+        choices=[(name, FORMAT_LABELS.get(name, name)) for name in PARSERS],
+    )
+    file = forms.FileField(label=gettext_lazy("Export file"))
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        upload = self.cleaned_data["file"]
+        limit = settings.MAX_UPLOAD_MB * 1024 * 1024
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is %(size)d MB; the limit is %(limit)d MB.")
+                % {"size": upload.size // 2**20, "limit": settings.MAX_UPLOAD_MB}
+            )
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        return upload
+
+
+@workspace_page
+def imports(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    can_import = request.workspace_role in MEMBER_EDITORS  # type: ignore[attr-defined]
+    form = UploadForm()
+    if request.method == "POST":
+        if not can_import:
+            raise PermissionDenied
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            run = do_queue_uploaded_import(
+                workspace,
+                form.cleaned_data["file"],
+                format_name=form.cleaned_data["format"],
+                acting_user=request.user,
+            )
+            return redirect("import_run", slug=workspace.slug, run_id=run.pk)
+    runs = ImportRun.objects.filter(workspace=workspace).select_related("started_by")[:50]
+    return render(
+        request,
+        "ingest/imports.html",
+        {
+            "workspace": workspace,
+            "form": form,
+            "runs": runs,
+            "can_import": can_import,
+            "nav": "imports",
+        },
+    )
+
+
+@workspace_page
+def import_run(request: HttpRequest, workspace: Workspace, run_id: int) -> HttpResponse:
+    run = ImportRun.objects.filter(workspace=workspace, pk=run_id).first()
+    if run is None:
+        raise Http404("import")
+    context = {
+        "workspace": workspace,
+        "run": run,
+        "progress": import_progress(run),
+        "active": run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING),
+        "nav": "imports",
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "ingest/_run_status.html", context)
+    return render(request, "ingest/import_run.html", context)
