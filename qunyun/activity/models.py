@@ -68,8 +68,14 @@ class Activity(models.Model):
     """One thing a member did, whatever the platform. Unique per source+channel+id."""
 
     id = models.BigAutoField(primary_key=True)
+    # No single-column indexes on workspace and member: the unique constraint and the
+    # composite indexes below start with them, and every index slows the import down.
     workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="activities", verbose_name=_("workspace")
+        Workspace,
+        on_delete=models.CASCADE,
+        related_name="activities",
+        verbose_name=_("workspace"),
+        db_index=False,
     )
     source = models.CharField(_("source"), max_length=32)
     channel = models.ForeignKey(
@@ -77,7 +83,11 @@ class Activity(models.Model):
     )
     external_id = models.CharField(_("external id"), max_length=255)
     member = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="activities", verbose_name=_("member")
+        Member,
+        on_delete=models.CASCADE,
+        related_name="activities",
+        verbose_name=_("member"),
+        db_index=False,
     )
     #: The account that did it: a merge moves activities between members, never between
     #: identities, so an unmerge can give each identity its activities back.
