@@ -106,10 +106,10 @@ def do_refresh_snapshot(workspace: Workspace, *, rebuild: bool = False) -> Snaps
     sql = (
         f"SELECT id, member_id, channel_id, source, kind, {_epoch_us_sql()}, "  # noqa: S608
         f"external_id, reply_to, thread FROM {table} "
-        "WHERE workspace_id = %s AND id > %s ORDER BY id"
+        "WHERE id > %s AND workspace_id = %s ORDER BY id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [workspace.pk, watermark])
+        cursor.execute(sql, [watermark, workspace.pk])
         while True:
             rows = cursor.fetchmany(FETCH_ROWS)
             if not rows:

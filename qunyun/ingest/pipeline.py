@@ -51,6 +51,7 @@ class _ActivityWriter:
         self.channels_added = 0
         self.touched_members: set[int] = set()
         self.pending: list[ActivityRecord] = []
+        self.added = 0
         self.adapt_datetime = _datetime_adapter()
         table = Activity._meta.db_table
         self.sql = (
@@ -116,6 +117,8 @@ class _ActivityWriter:
             )
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, rows)
+            # Rows skipped by ON CONFLICT DO NOTHING are not counted.
+            self.added += max(cursor.rowcount, 0)
 
 
 def _datetime_adapter() -> Callable[[datetime], Any]:
@@ -124,7 +127,9 @@ def _datetime_adapter() -> Callable[[datetime], Any]:
         # What Django's adapter produces ("YYYY-MM-DD HH:MM:SS[.ffffff]", naive UTC),
         # without its per-value checks: this runs once per activity.
         def to_sqlite(value: datetime) -> str:
-            return str(value.astimezone(UTC).replace(tzinfo=None))
+            if value.tzinfo is not UTC:
+                value = value.astimezone(UTC)
+            return value.replace(tzinfo=None).isoformat(" ")
 
         return to_sqlite
     return connection.ops.adapt_datetimefield_value
@@ -176,7 +181,7 @@ def do_import_records(
             writer.flush()
             folded = do_resolve_name_only_identities(workspace, writer.touched_members)
             do_refresh_member_stats(workspace, writer.touched_members)
-            added = Activity.objects.filter(import_run=run).count()
+            added = writer.added
     except ImportFormatError as error:
         _fail(run, started, read, {"message": str(error), "place": error.place()})
         raise

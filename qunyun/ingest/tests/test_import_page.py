@@ -26,16 +26,19 @@ def upload(client, name: str, content: bytes, format_name: str):
 
 
 def run_worker() -> None:
+    """The real worker of the database backend, until the queue is empty.
+
+    It closes its database connection when done, so tests that use it run outside a
+    wrapping transaction (``transactional_db``).
+    """
     call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
 
 
 @pytest.fixture
-def queued(client, alice, workspace, django_capture_on_commit_callbacks):
+def queued(client, alice, workspace, transactional_db):
     client.force_login(alice)
     content = (TELEGRAM / "supergroup.json").read_bytes()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = upload(client, "result.json", content, "telegram")
-    return response
+    return upload(client, "result.json", content, "telegram")
 
 
 def test_an_upload_is_queued_then_imported_by_the_worker(client, queued, workspace) -> None:
@@ -67,11 +70,10 @@ def test_the_run_page_polls_while_the_import_waits(client, queued) -> None:
 
 
 def test_a_broken_upload_fails_with_the_place_and_writes_nothing(
-    client, alice, workspace, django_capture_on_commit_callbacks
+    client, alice, workspace, transactional_db
 ):
     client.force_login(alice)
-    with django_capture_on_commit_callbacks(execute=True):
-        upload(client, "bad.jsonl", b'{"external_id": "1"\n', "jsonl")
+    upload(client, "bad.jsonl", b'{"external_id": "1"\n', "jsonl")
 
     run_worker()
 
