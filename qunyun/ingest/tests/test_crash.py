@@ -1,0 +1,78 @@
+"""An import killed half-way leaves nothing behind; running it again completes it once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from qunyun.ingest.tests.test_import_command import run_cli
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def big_export(tmp_path: Path) -> Path:
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.import_bench import write_export
+
+    path = tmp_path / "result.json"
+    write_export(path, 60_000)
+    return path
+
+
+def count_activities(data_dir: Path) -> int:
+    result = run_cli(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from qunyun.activity.models import Activity; print(Activity.objects.count())",
+        data_dir=data_dir,
+    )
+    return int(result.stdout.strip())
+
+
+def test_a_killed_import_writes_nothing_and_a_rerun_completes_it(tmp_path, big_export):
+    data_dir = tmp_path / "data"
+    assert run_cli("migrate", "-v", "0", data_dir=data_dir).returncode == 0
+    env = {
+        **os.environ,
+        "QUNYUN_DATA_DIR": str(data_dir),
+        "QUNYUN_DATABASE_URL": "",
+        "QUNYUN_LANGUAGE": "en",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qunyun", "import", "telegram", str(big_export), "--workspace", "w"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    # Kill it once it has started writing (the progress bar counts records).
+    deadline = time.monotonic() + 60
+    seen = b""
+    while time.monotonic() < deadline and b"000 records" not in seen:
+        chunk = os.read(process.stderr.fileno(), 4096)  # type: ignore[union-attr]
+        if not chunk:
+            break
+        seen += chunk
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+    assert process.returncode == -signal.SIGKILL
+    assert b"000 records" in seen
+    assert count_activities(data_dir) == 0
+
+    rerun = run_cli("import", "telegram", str(big_export), "--workspace", "w", data_dir=data_dir)
+    again = run_cli("import", "telegram", str(big_export), "--workspace", "w", data_dir=data_dir)
+
+    assert rerun.returncode == 0, rerun.stderr
+    total = count_activities(data_dir)
+    assert total > 60_000  # messages plus joins and reactions
+    assert "0 activities added" in again.stdout
+    assert count_activities(data_dir) == total
