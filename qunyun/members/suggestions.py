@@ -10,7 +10,8 @@ Everything else becomes a :class:`MergeSuggestion` for an operator to accept or 
 | nickname | 0.45 | equal given-name keys (伟哥 ≈ 张伟), on different platforms |
 | co_activity | +0.10 | active on the same days (Jaccard ≥ 0.3 over ≥ 3 shared days) |
 
-Scores of several kinds add up (capped at 0.99). Candidate pairs come from blocking on
+Name and nickname evidence describe the same fact, so only the stronger of them counts;
+independent kinds combine as 1 − Π(1 − score), capped at 0.99. Candidate pairs come from blocking on
 the keys, so the cost grows with the number of identities, not its square; a key shared
 by more than :data:`MAX_BUCKET` members is too common to be evidence ("david", "wei").
 A pair an operator rejected (or unmerged) is never suggested again.
@@ -43,7 +44,16 @@ class _Candidate:
 
     @property
     def score(self) -> float:
-        return min(0.99, sum(SCORES.get(kind, CO_ACTIVITY_BONUS) for kind in self.evidence))
+        names = max((SCORES[k] for k in ("name", "nickname") if k in self.evidence), default=0.0)
+        others = [
+            SCORES.get(kind, CO_ACTIVITY_BONUS)
+            for kind in self.evidence
+            if kind not in ("name", "nickname")
+        ]
+        doubt = 1.0 - names
+        for score in others:
+            doubt *= 1.0 - score
+        return min(0.99, 1.0 - doubt)
 
 
 @dataclass

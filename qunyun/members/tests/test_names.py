@@ -83,3 +83,17 @@ def test_names_without_letters_give_no_keys() -> None:
     assert full_name_keys("🐟🐟") == frozenset()
     assert full_name_keys("+86 138 0013 8000") == frozenset()
     assert given_name_key("Nina") == ""
+
+
+def test_name_and_nickname_count_once_and_independent_evidence_adds_up() -> None:
+    from qunyun.members.suggestions import _Candidate
+
+    name_only = _Candidate({"name": "x"})
+    name_and_nickname = _Candidate({"name": "x", "nickname": "y"})
+    with_avatar = _Candidate({"name": "x", "avatar": "z"})
+    with_days = _Candidate({"nickname": "y", "co_activity": "5/6"})
+
+    assert name_only.score == 0.8
+    assert name_and_nickname.score == 0.8
+    assert with_avatar.score == 0.98
+    assert round(with_days.score, 3) == 0.505
