@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -15,6 +16,7 @@ from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.platforms.generic.common import RowReader
 from qunyun.ingest.records import ActivityRecord, ChannelRecord
 from qunyun.ingest.schemas import ActivityBatchIn, ErrorOut, ImportRunOut
+from qunyun.ingest.tasks import find_duplicates
 from qunyun.workspaces.api_auth import workspace_for_api
 
 router = Router(tags=["ingest"])
@@ -54,4 +56,6 @@ def push_activities(request: HttpRequest, slug: str, batch: ActivityBatchIn) -> 
         format_name="api",
         acting_user=request.user,
     )
+    if run.members_added:
+        transaction.on_commit(lambda: find_duplicates.enqueue(workspace.pk))
     return 200, run

@@ -14,6 +14,7 @@ from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.models import ImportRun
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.platforms import get_parser
+from qunyun.members.suggestions import do_find_duplicate_members
 
 PROGRESS_EVERY_SECONDS = 0.5
 
@@ -62,6 +63,7 @@ def run_import(import_run_id: int) -> str:
             progress=_Reporter(run.pk),
             run=run,
         )
+        do_find_duplicate_members(run.workspace, acting_user=run.started_by)
         do_refresh_snapshot(run.workspace)
     except ImportFormatError:
         return ImportRun.Status.FAILED  # recorded on the run by the pipeline
@@ -77,3 +79,12 @@ def _remove_upload(path: Path) -> None:
         path.unlink()
     if path.parent.exists() and not any(path.parent.iterdir()):
         path.parent.rmdir()
+
+
+@task()
+def find_duplicates(workspace_id: int) -> int:
+    """Merge on strong evidence and refresh the suggestions after new activities arrive."""
+    from qunyun.workspaces.models import Workspace
+
+    workspace = Workspace.objects.get(pk=workspace_id)
+    return do_find_duplicate_members(workspace).suggested

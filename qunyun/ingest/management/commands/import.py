@@ -13,6 +13,7 @@ from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.platforms import PARSERS, get_parser
 from qunyun.ingest.progress import ProgressBar
+from qunyun.members.suggestions import do_find_duplicate_members
 from qunyun.workspaces.actions import do_get_or_create_workspace
 
 
@@ -49,6 +50,7 @@ class Command(BaseCommand):
                 _("The file could not be imported; nothing was written.\n%(error)s")
                 % {"error": error}
             ) from error
+        duplicates = do_find_duplicate_members(workspace)
         refresh = do_refresh_snapshot(workspace)
         self.stdout.write(
             _(
@@ -68,6 +70,13 @@ class Command(BaseCommand):
                 "seconds": run.duration_seconds or 0.0,
                 "rate": f"{run.rate:,.0f}" if run.rate else "–",
             }
+        )
+        self.stdout.write(
+            _(
+                "Duplicate members: %(merged)d merged on a shared verified email or phone, "
+                "%(open)d suggestions to review."
+            )
+            % {"merged": duplicates.auto_merged, "open": duplicates.suggested}
         )
         self.stdout.write(
             _("Analytics snapshot refreshed: %(added)d activities added in %(seconds).2f s.")
