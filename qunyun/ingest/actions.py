@@ -50,3 +50,36 @@ def do_queue_uploaded_import(
         )
         transaction.on_commit(lambda: run_import.enqueue(run.pk))
     return run
+
+
+def do_queue_discourse_sync(
+    workspace: Workspace, *, url: str, api_key: str, api_username: str, acting_user: Any
+) -> ImportRun:
+    """Queue an incremental sync of the forum at ``url``; return the queued run.
+
+    The API key is handed to the worker through the cache for at most an hour, so that it
+    is never written to the task queue or the import record.
+    """
+    from django.core.cache import cache
+
+    from qunyun.ingest.tasks import api_key_cache_key, sync_discourse
+
+    with transaction.atomic():
+        run = ImportRun.objects.create(
+            workspace=workspace,
+            file_name=url[:1024],
+            format="discourse",
+            status=ImportRun.Status.QUEUED,
+            started_by=acting_user,
+        )
+        record_event(
+            "import_started",
+            workspace=workspace,
+            actor=acting_user,
+            target=f"import:{run.pk}",
+            format="discourse",
+            url=url,
+        )
+        cache.set(api_key_cache_key(run.pk), api_key, timeout=3600)
+        transaction.on_commit(lambda: sync_discourse.enqueue(run.pk, api_username))
+    return run

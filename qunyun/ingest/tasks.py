@@ -88,3 +88,41 @@ def find_duplicates(workspace_id: int) -> int:
 
     workspace = Workspace.objects.get(pk=workspace_id)
     return do_find_duplicate_members(workspace).suggested
+
+
+def api_key_cache_key(run_id: int) -> str:
+    return f"discourse-api-key:{run_id}"
+
+
+@task()
+def sync_discourse(import_run_id: int, api_username: str) -> str:
+    """Sync the forum recorded on the run; the API key waits in the cache, not the queue."""
+    from qunyun.ingest.platforms.discourse.client import DiscourseClient, DiscourseSyncError
+    from qunyun.ingest.sync import do_sync_discourse
+
+    run = ImportRun.objects.select_related("workspace", "started_by").get(pk=import_run_id)
+    api_key = cache.get(api_key_cache_key(run.pk)) or ""
+    cache.delete(api_key_cache_key(run.pk))
+    try:
+        client = DiscourseClient(run.file_name, api_key, api_username)
+        do_sync_discourse(
+            run.workspace,
+            client,
+            url=run.file_name,
+            acting_user=run.started_by,
+            progress=_Reporter(run.pk),
+            run=run,
+        )
+        do_find_duplicate_members(run.workspace, acting_user=run.started_by)
+        do_refresh_snapshot(run.workspace)
+    except DiscourseSyncError as error:
+        if run.status != ImportRun.Status.FAILED:  # failed before the import began
+            run.status = ImportRun.Status.FAILED
+            run.errors = [{"message": str(error)}]
+            run.save(update_fields=["status", "errors"])
+        return ImportRun.Status.FAILED
+    except ImportFormatError:
+        return ImportRun.Status.FAILED
+    finally:
+        cache.delete(progress_key(run.pk))
+    return ImportRun.Status.SUCCEEDED

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qunyun.ingest.actions import do_queue_uploaded_import
+from qunyun.ingest.actions import do_queue_discourse_sync, do_queue_uploaded_import
 from qunyun.ingest.models import ImportRun
 from qunyun.ingest.platforms import PARSERS
 from qunyun.ingest.tasks import import_progress
@@ -50,11 +50,39 @@ class UploadForm(forms.Form):
         return upload
 
 
+class DiscourseForm(forms.Form):
+    url = forms.URLField(
+        label=gettext_lazy("Forum address"),
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://forum.example.com"}),
+    )
+    api_key = forms.CharField(
+        label=gettext_lazy("API key"),
+        widget=forms.PasswordInput(render_value=False),
+        help_text=gettext_lazy("Admin → API → New API key (read scope is enough)."),
+    )
+    api_username = forms.CharField(label=gettext_lazy("Acting user"), initial="system")
+
+
 @workspace_page
 def imports(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     can_import = request.workspace_role in MEMBER_EDITORS  # type: ignore[attr-defined]
     form = UploadForm()
-    if request.method == "POST":
+    forum = DiscourseForm()
+    if request.method == "POST" and request.POST.get("action") == "discourse":
+        if not can_import:
+            raise PermissionDenied
+        forum = DiscourseForm(request.POST)
+        if forum.is_valid():
+            run = do_queue_discourse_sync(
+                workspace,
+                url=forum.cleaned_data["url"],
+                api_key=forum.cleaned_data["api_key"],
+                api_username=forum.cleaned_data["api_username"],
+                acting_user=request.user,
+            )
+            return redirect("import_run", slug=workspace.slug, run_id=run.pk)
+    elif request.method == "POST":
         if not can_import:
             raise PermissionDenied
         form = UploadForm(request.POST, request.FILES)
@@ -73,6 +101,7 @@ def imports(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         {
             "workspace": workspace,
             "form": form,
+            "forum": forum,
             "runs": runs,
             "can_import": can_import,
             "nav": "imports",
