@@ -1,14 +1,17 @@
-"""Import speed: a generated Telegram Desktop export through `qunyun import telegram`.
+"""Import speed per format: Qunyun's importer, a naive bulk_create importer, chat-analytics.
 
-    .venv/bin/python benchmarks/import_bench.py [--messages 200000]
+    .venv/bin/python benchmarks/import_bench.py [--messages 1000000] [--formats telegram,discord]
 
-Writes a realistic export (a supergroup, members joining, Chinese and English text, text
-given as entity lists, replies, reactions with recent reactors) to a temporary folder,
-then runs, each in its own process on a fresh SQLite database:
-  parse     — the parser alone (records/s),
-  qunyun    — parse + the shared ingest pipeline + snapshot refresh (`qunyun import`),
-  baseline  — parse, then Django model objects and bulk_create (the naive importer),
-and prints messages/second and peak memory (max RSS) for each.
+For each format, writes an export of N messages in the platform's own format
+(benchmarks/export_writers.py), then runs, each in its own process on a fresh SQLite
+database and data dir:
+  qunyun     — `qunyun import`: parse + the shared ingest pipeline + snapshot refresh,
+  baseline   — the same parser, then Django model objects written with bulk_create
+               (what a straightforward Django importer does),
+  chat-analytics — the open-source chat-analytics CLI (npm, 1.1.2) on the same file, for
+               Telegram, Discord and WhatsApp, when Node.js and npm are present
+               (installed into a temporary folder from the npm registry),
+and prints messages/second and peak memory (max RSS) side by side.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,157 +27,167 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORDS_ZH = ["怎么", "同步", "导出", "笔记", "插件", "谢谢", "版本", "更新", "好用", "试试"]
-WORDS_EN = ["sync", "export", "notes", "plugin", "thanks", "version", "update", "works"]
+sys.path.insert(0, str(ROOT))
 
+from benchmarks.export_writers import WRITERS, write, write_telegram  # noqa: E402
 
-def write_export(path: Path, messages: int, seed: int = 1) -> None:
-    rng = random.Random(seed)
-    users = [
-        (f"user{5_000_000_000 + i}", f"成员{i}" if i % 3 else f"Member {i}") for i in range(8000)
-    ]
-    start = 1_726_900_000
-    with path.open("w", encoding="utf-8") as out:
-        out.write(
-            '{\n "name": "Bench 群",\n "type": "public_supergroup",\n "id": 1234567,\n "messages": [\n'
-        )
-        for i in range(1, messages + 1):
-            ts = start + i * 13
-            uid, name = users[rng.randrange(len(users))]
-            local = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts + 8 * 3600))
-            msg: dict = {"id": i, "type": "message", "date": local, "date_unixtime": str(ts)}
-            roll = rng.random()
-            if roll < 0.02:
-                msg = {
-                    "id": i,
-                    "type": "service",
-                    "date": local,
-                    "date_unixtime": str(ts),
-                    "actor": name,
-                    "actor_id": uid,
-                    "action": "join_group_by_link",
-                    "inviter": "Group",
-                    "text": "",
-                    "text_entities": [],
-                }
-            else:
-                words = WORDS_ZH if rng.random() < 0.7 else WORDS_EN
-                text = " ".join(rng.choice(words) for _ in range(rng.randint(2, 12)))
-                msg.update({"from": name, "from_id": uid})
-                if roll < 0.3 and i > 1:
-                    msg["reply_to_message_id"] = rng.randrange(max(1, i - 50), i)
-                if roll > 0.9:
-                    msg["text"] = [text + " ", {"type": "link", "text": "https://example.com"}, ""]
-                    msg["text_entities"] = [
-                        {"type": "plain", "text": text + " "},
-                        {"type": "link", "text": "https://example.com"},
-                    ]
-                else:
-                    msg["text"] = text
-                    msg["text_entities"] = [{"type": "plain", "text": text}]
-                if roll > 0.95:
-                    ruid, rname = users[rng.randrange(len(users))]
-                    msg["reactions"] = [
-                        {
-                            "type": "emoji",
-                            "count": 3,
-                            "emoji": "👍",
-                            "recent": [{"from": rname, "from_id": ruid, "date": local}],
-                        }
-                    ]
-            out.write(
-                "  " + json.dumps(msg, ensure_ascii=False) + (",\n" if i < messages else "\n")
-            )
-        out.write(" ]\n}\n")
+#: Kept for the crash test: a Telegram export of N messages.
+write_export = write_telegram
 
+CHAT_ANALYTICS = {"telegram": "telegram", "discord": "discord", "whatsapp": "whatsapp"}
 
 CHILD = r"""
-import os, resource, sys, time, json
+import json, os, resource, sys, time
 os.environ["DJANGO_SETTINGS_MODULE"] = "qunyun.settings"
 import django; django.setup()
 from pathlib import Path
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
-mode, path = sys.argv[1], Path(sys.argv[2])
+mode, fmt, path = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 from qunyun.ingest.platforms import get_parser
-from qunyun.ingest.records import ActivityRecord
-parse = get_parser("telegram")
+from qunyun.ingest.records import ActivityRecord, ChannelRecord
+from qunyun.workspaces.actions import do_get_or_create_workspace
+parse = get_parser(fmt)
+ws = do_get_or_create_workspace("bench")
 t = time.perf_counter()
-if mode == "parse":
-    n = sum(1 for r in parse(path) if isinstance(r, ActivityRecord))
-elif mode == "qunyun":
-    from qunyun.workspaces.actions import do_get_or_create_workspace
+if mode == "qunyun":
     from qunyun.ingest.pipeline import do_import_records
     from qunyun.activity.snapshot import do_refresh_snapshot
-    ws = do_get_or_create_workspace("bench")
-    run = do_import_records(ws, parse(path), file_name=str(path), format_name="telegram")
+    run = do_import_records(ws, parse(path), file_name=str(path), format_name=fmt)
     do_refresh_snapshot(ws)
     n = run.records_read
 else:
-    from qunyun.workspaces.actions import do_get_or_create_workspace
     from qunyun.activity.models import Activity, Channel
     from qunyun.members.models import Identity, Member
-    from qunyun.ingest.records import ChannelRecord
-    ws = do_get_or_create_workspace("bench")
     members, channels, batch, n = {}, {}, [], 0
     for r in parse(path):
         if isinstance(r, ChannelRecord):
-            channels[r.external_id] = Channel.objects.create(workspace=ws, platform=r.source, external_id=r.external_id, name=r.name)
+            channels[r.external_id] = Channel.objects.get_or_create(
+                workspace=ws, platform=r.source, external_id=r.external_id,
+                defaults={"name": r.name})[0]
             continue
-        key = r.author.external_id or r.author.display_name
+        if r.channel not in channels:
+            channels[r.channel] = Channel.objects.get_or_create(
+                workspace=ws, platform=r.source, external_id=r.channel)[0]
+        key = r.author.external_id or "~" + r.author.display_name
         if key not in members:
             m = Member.objects.create(workspace=ws, display_name=r.author.display_name)
-            Identity.objects.create(workspace=ws, member=m, platform=r.source, external_id=key)
-            members[key] = m
-        batch.append(Activity(workspace=ws, source=r.source, channel=channels[r.channel], external_id=r.external_id,
-                              member=members[key], kind=str(r.kind), occurred_at=r.occurred_at, text=r.text,
-                              reply_to=r.reply_to or "", thread=r.thread or "", attrs=r.attrs))
+            i = Identity.objects.create(workspace=ws, member=m, platform=r.source, external_id=key)
+            members[key] = (m, i)
+        m, i = members[key]
+        batch.append(Activity(
+            workspace=ws, source=r.source, channel=channels[r.channel], external_id=r.external_id,
+            member=m, identity=i, kind=str(r.kind), occurred_at=r.occurred_at, text=r.text,
+            reply_to=r.reply_to or "", thread=r.thread or "", attrs=r.attrs))
         n += 1
         if len(batch) >= 2000:
-            Activity.objects.bulk_create(batch, batch_size=2000, ignore_conflicts=True); batch = []
+            Activity.objects.bulk_create(batch, batch_size=2000, ignore_conflicts=True)
+            batch = []
     Activity.objects.bulk_create(batch, batch_size=2000, ignore_conflicts=True)
 secs = time.perf_counter() - t
-print(json.dumps({"n": n, "secs": secs, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"n": n, "secs": secs, "rss_mb": rss}))
 """
 
 
-def run_mode(mode: str, export: Path) -> dict:
-    data_dir = tempfile.mkdtemp(prefix=f"qunyun-import-{mode}-")
+def run_child(mode: str, fmt: str, export: Path) -> dict:
+    data_dir = tempfile.mkdtemp(prefix=f"qunyun-bench-{fmt}-{mode}-")
     env = {
         **os.environ,
         "QUNYUN_DATA_DIR": data_dir,
         "QUNYUN_DATABASE_URL": "",
         "PYTHONPATH": str(ROOT),
     }
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, mode, str(export)],
-        env=env,
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, mode, fmt, str(export)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def chat_analytics() -> Path | None:
+    """The chat-analytics 1.1.2 CLI, installed once into a temporary folder."""
+    if not shutil.which("npm") or not shutil.which("node"):
+        return None
+    folder = Path(tempfile.gettempdir()) / "qunyun-chat-analytics"
+    cli = folder / "node_modules" / ".bin" / "chat-analytics"
+    if not cli.exists():
+        folder.mkdir(exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "chat-analytics@1.1.2"],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+        )
+    return cli
+
+
+def run_chat_analytics(cli: Path, platform: str, export: Path, messages: int) -> dict:
+    report = export.parent / "report.html"
+    started = time.perf_counter()
+    result = subprocess.run(
+        [
+            "/usr/bin/time",
+            "-f",
+            "%M",
+            str(cli),
+            "-p",
+            platform,
+            "-i",
+            str(export),
+            "-o",
+            str(report),
+        ],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    secs = time.perf_counter() - started
+    rss_kb = int(result.stderr.strip().splitlines()[-1]) if result.returncode == 0 else 0
+    return {"n": messages, "secs": secs, "rss_mb": rss_kb / 1024, "ok": result.returncode == 0}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--messages", type=int, default=200_000)
-    parser.add_argument("--modes", default="parse,qunyun,baseline")
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--formats", default=",".join(WRITERS))
+    parser.add_argument("--no-baseline", action="store_true", help="skip the slow baseline")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="qunyun-export-"))
-    export = folder / "result.json"
-    t = time.perf_counter()
-    write_export(export, args.messages)
-    size = export.stat().st_size / 2**20
+    cli = chat_analytics()
     print(
-        f"export: {args.messages:,} messages, {size:,.0f} MiB, written in {time.perf_counter() - t:.1f} s"
+        f"{'format':10} {'importer':15} {'records':>10} {'seconds':>8} {'msg/s':>9} {'peak RSS':>9}"
     )
-    print(f"{'mode':10} {'records':>10} {'seconds':>8} {'records/s':>10} {'peak RSS':>9}")
-    for mode in args.modes.split(","):
-        r = run_mode(mode, export)
-        print(
-            f"{mode:10} {r['n']:>10,} {r['secs']:>8.2f} {r['n'] / r['secs']:>10,.0f} {r['rss_mb']:>7,.0f} MB"
-        )
+    for fmt in args.formats.split(","):
+        folder = Path(tempfile.mkdtemp(prefix=f"qunyun-export-{fmt}-"))
+        try:
+            export = write(fmt, folder, args.messages)
+            size = export.stat().st_size / 2**20
+            rows = [("qunyun", run_child("qunyun", fmt, export))]
+            if not args.no_baseline:
+                rows.append(("bulk_create", run_child("baseline", fmt, export)))
+            if cli is not None and fmt in CHAT_ANALYTICS:
+                rows.append(
+                    (
+                        "chat-analytics",
+                        run_chat_analytics(cli, CHAT_ANALYTICS[fmt], export, args.messages),
+                    )
+                )
+            for name, r in rows:
+                rate = args.messages / r["secs"]
+                note = "" if r.get("ok", True) else "  (failed)"
+                print(
+                    f"{fmt:10} {name:15} {r['n']:>10,} {r['secs']:>8.1f} {rate:>9,.0f} "
+                    f"{r['rss_mb']:>6,.0f} MB{note}"
+                )
+            print(f"{'':10} export: {size:,.0f} MiB")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
