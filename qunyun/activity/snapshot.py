@@ -21,6 +21,7 @@ rebuilt from scratch under a new generation.
 from __future__ import annotations
 
 import shutil
+from contextlib import nullcontext
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,7 +109,11 @@ def do_refresh_snapshot(workspace: Workspace, *, rebuild: bool = False) -> Snaps
         f"external_id, reply_to, thread FROM {table} "
         "WHERE id > %s AND workspace_id = %s ORDER BY id"
     )
-    with connection.cursor() as cursor:
+    # A server-side cursor on PostgreSQL (it needs a transaction): millions of rows must
+    # not arrive at once. SQLite streams anyway, and a transaction there would take the
+    # write lock (IMMEDIATE mode) for the whole read.
+    reading = transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
+    with reading, connection.chunked_cursor() as cursor:
         cursor.execute(sql, [watermark, workspace.pk])
         while True:
             rows = cursor.fetchmany(FETCH_ROWS)
