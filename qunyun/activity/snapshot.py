@@ -21,8 +21,8 @@ rebuilt from scratch under a new generation.
 from __future__ import annotations
 
 import shutil
-from contextlib import nullcontext
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
