@@ -14,6 +14,7 @@ from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.models import ImportRun
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.platforms import get_parser
+from qunyun.ingest.position import ReadPosition
 from qunyun.members.suggestions import do_find_duplicate_members
 
 PROGRESS_EVERY_SECONDS = 0.5
@@ -29,10 +30,11 @@ def import_progress(run: ImportRun) -> dict[str, Any]:
 
 
 class _Reporter:
-    def __init__(self, run_id: int) -> None:
+    def __init__(self, run_id: int, source: Path | None = None) -> None:
         self.key = progress_key(run_id)
         self.started = time.perf_counter()
         self.last = 0.0
+        self.position = ReadPosition(source) if source is not None else None
 
     def __call__(self, records: int) -> None:
         now = time.perf_counter()
@@ -40,11 +42,17 @@ class _Reporter:
             return
         self.last = now
         elapsed = now - self.started
-        cache.set(
-            self.key,
-            {"records": records, "rate": records / elapsed if elapsed else 0.0, "elapsed": elapsed},
-            timeout=3600,
-        )
+        progress: dict[str, Any] = {
+            "records": records,
+            "rate": records / elapsed if elapsed else 0.0,
+            "elapsed": elapsed,
+        }
+        position = self.position() if self.position is not None else None
+        if position and self.position is not None and self.position.size:
+            share = position / self.position.size
+            progress["percent"] = round(100 * share, 1)
+            progress["eta"] = elapsed * (1 - share) / share if share else None
+        cache.set(self.key, progress, timeout=3600)
 
 
 @task()
@@ -60,7 +68,7 @@ def run_import(import_run_id: int) -> str:
             file_name=run.file_name,
             format_name=run.format,
             acting_user=run.started_by,
-            progress=_Reporter(run.pk),
+            progress=_Reporter(run.pk, path),
             run=run,
         )
         do_find_duplicate_members(run.workspace, acting_user=run.started_by)

@@ -34,6 +34,7 @@ class Command(BaseCommand):
         parse = get_parser(options["format"])
         bar = ProgressBar(
             label=_("Importing"),
+            source=path,
             disabled=options["no_progress"] or options["verbosity"] == 0,
         )
         try:
