@@ -33,7 +33,7 @@ from qunyun.members.models import Identity, Member, MergeSuggestion
 from qunyun.members.names import full_name_keys, given_name_key
 from qunyun.workspaces.models import Workspace
 
-MAX_BUCKET = 8
+MAX_BUCKET = 5
 SCORES = {"avatar": 0.90, "name": 0.80, "nickname": 0.45}
 CO_ACTIVITY_BONUS = 0.10
 
