@@ -11,6 +11,7 @@ in the same channel, so that one person is never counted as two.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db.models import Count
 
@@ -26,6 +27,23 @@ def name_only_external_id(channel: str, display_name: str) -> str:
     return f"~name:{channel}:{display_name}"[:255]
 
 
+#: A person as the read-ahead tuples carry them (see :mod:`qunyun.ingest.read_ahead`):
+#: (external_id, display_name, handle, is_bot, email, phone, avatar_hash).
+Person = tuple[Any, ...]
+
+
+def person_tuple(ref: PersonRef) -> Person:
+    return (
+        ref.external_id,
+        ref.display_name,
+        ref.handle,
+        ref.is_bot,
+        ref.email,
+        ref.phone,
+        ref.avatar_hash,
+    )
+
+
 class IdentityResolver:
     """Maps (platform, person) to member ids, with a cache across batches."""
 
@@ -34,21 +52,23 @@ class IdentityResolver:
         self.cache: dict[tuple[str, str], tuple[int, int]] = {}
         self.members_added = 0
 
-    def resolve(self, people: Sequence[tuple[str, str, PersonRef]]) -> list[tuple[int, int]]:
+    def resolve(self, people: Sequence[tuple[str, str, Person]]) -> list[tuple[int, int]]:
         """``(member id, identity id)`` for ``(platform, channel, person)`` triples, in order."""
         keys: list[tuple[str, str]] = []
         refs: dict[tuple[str, str], PersonRef] = {}
+        cache = self.cache
         for platform, channel, person in people:
-            if person.external_id:
-                key = (platform, person.external_id[:255])
+            external_id = person[0]
+            if external_id:
+                key = (platform, external_id[:255])
             else:
-                key = (platform, name_only_external_id(channel, person.display_name))
+                key = (platform, name_only_external_id(channel, person[1]))
             keys.append(key)
-            if key not in self.cache and key not in refs:
-                refs[key] = person
+            if key not in cache and key not in refs:
+                refs[key] = PersonRef(*person)
         if refs:
             self._load(refs)
-        return [self.cache[key] for key in keys]
+        return [cache[key] for key in keys]
 
     def _load(self, refs: dict[tuple[str, str], PersonRef]) -> None:
         by_platform: dict[str, list[str]] = {}

@@ -1,0 +1,305 @@
+"""Stream one DiscordChatExporter JSON file: its preamble, then one message at a time.
+
+DiscordChatExporter writes with .NET's ``Utf8JsonWriter`` (``Indented = true``, see
+``JsonMessageWriter.cs``): the preamble (``guild``, ``channel``, ``dateRange``,
+``exportedAt``) first, then ``"messages": [`` with every message opening on a new line at
+one indentation, and ``messageCount`` last. Exports reach gigabytes, so the file is never
+loaded whole.
+
+The fast path reads big chunks, splits them on the joint between two messages
+(``},`` + newline + indentation + ``{``, with the newline the exporter used) and parses
+each piece with orjson. A raw newline cannot occur inside a JSON string, and a piece is
+accepted only if it parses as exactly one object, so an accepted split is the file's own
+structure. Anything else — minified or re-indented JSON, a value orjson refuses (a lone
+surrogate escape), a broken file — switches to ijson's streaming parser from the start,
+skipping the messages already delivered; a broken file is then located byte-exactly by
+:func:`.faults.find_fault`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+import orjson
+from django.utils.translation import gettext as _
+from ijson.common import ObjectBuilder
+
+from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms.discord.faults import find_fault
+
+CHUNK = 1 << 22
+#: A single message (or the part after the last one) larger than this is streamed instead.
+MAX_PIECE = 1 << 26
+#: How far to look for ``"messages": [`` (DCE's preamble is well under a kilobyte).
+MAX_PREAMBLE = 1 << 20
+_WS = b" \t\r\n"  # JSON whitespace (bytes.strip() would also take \v and \f)
+_KEY = b'"messages"'
+_MAX_CANDIDATES = 16
+_OPEN = frozenset({"start_map", "start_array"})
+_CLOSE = frozenset({"end_map", "end_array"})
+
+Events = Iterator[tuple[str, Any]]
+
+
+class _Switch(Exception):
+    """The fast path cannot go on: leave the rest to the streaming parser."""
+
+
+class ExportReader:
+    """Reads the preamble and the messages of one exported channel."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.start = 0  # where the JSON text begins (3 after a UTF-8 byte-order mark)
+
+    def error(self, problem: str, field: str | None = None) -> ImportFormatError:
+        return ImportFormatError(problem, path=str(self.path), field=field)
+
+    def open(self) -> tuple[dict[str, Any], Iterator[Any]]:
+        """Return the top-level members before ``messages`` and an iterator of messages.
+
+        Raises :class:`ImportFormatError` for an unreadable, empty or broken file — from
+        this call or, for faults further in, while iterating.
+        """
+        try:
+            handle = self.path.open("rb")
+            head = handle.read(CHUNK)
+        except OSError as error:
+            raise self.error(
+                _("The file cannot be read: %(reason)s") % {"reason": error.strerror or error}
+            ) from None
+        if head.startswith(codecs.BOM_UTF8):
+            self.start = len(codecs.BOM_UTF8)
+        if len(head) < CHUNK and not head[self.start :].strip(_WS):
+            handle.close()
+            raise self.error(_("The file is empty."))
+        found = _preamble(head, self.start)
+        while found is None and len(head) < MAX_PREAMBLE:
+            more = handle.read(CHUNK)
+            if not more:
+                break
+            head += more
+            found = _preamble(head, self.start)
+        if found is None:
+            handle.close()
+            return self._streamed()
+        header, after = found
+        return header, self._fast(handle, head[after:])
+
+    # The fast path ------------------------------------------------------------------
+
+    def _fast(self, handle: IO[bytes], rest: bytes) -> Iterator[Any]:
+        """Yield the messages of the array whose text (after ``[``) begins with ``rest``."""
+        delivered = 0
+        try:
+            body = rest.lstrip(_WS)
+            while not body and (more := handle.read(CHUNK)):  # the chunk ended after "["
+                rest += more
+                body = rest.lstrip(_WS)
+            lead = rest[: len(rest) - len(body)]
+            if body[:1] == b"]":
+                _check_tail(body + _read_rest(handle))
+                return
+            newline = min((i for i in (lead.find(b"\r"), lead.find(b"\n")) if i >= 0), default=-1)
+            if body[:1] != b"{" or newline < 0:
+                raise _Switch
+            indent = lead[newline:]
+            joint = b"}," + indent + b"{"
+            buffer = body[1:]
+            loads = orjson.loads
+            while True:
+                parts = buffer.split(joint)
+                carry = parts.pop()  # the message still open at the chunk's end
+                for part in parts:
+                    try:
+                        value = loads(b"{%b}" % part)
+                    except orjson.JSONDecodeError:
+                        value = _parse_slowly(b"{%b}" % part)
+                    delivered += 1
+                    yield value
+                more = handle.read(CHUNK)
+                if not more:
+                    break
+                if len(carry) > MAX_PIECE:
+                    raise _Switch
+                buffer = carry + more
+            end = carry.find(indent + b"}")
+            if end < 0:
+                raise _Switch
+            last = b"{%b}" % carry[: end + len(indent)]
+            try:
+                value = loads(last)
+            except orjson.JSONDecodeError:
+                value = _parse_slowly(last)
+            _check_tail(carry[end + len(indent) + 1 :].lstrip(_WS))
+            delivered += 1
+            yield value
+        except _Switch:
+            # Not the exporter's layout (or broken): the streaming parser takes over from
+            # the start, skipping what was delivered, and locates the fault of a broken file.
+            handle.close()
+            yield from self._streamed_messages(skip=delivered)
+        finally:
+            handle.close()
+
+    # The streaming fallback ---------------------------------------------------------
+
+    def _streamed(self) -> tuple[dict[str, Any], Iterator[Any]]:
+        handle, events = self._events()
+        try:
+            header = self._header(events)
+        except (ijson.JSONError, UnicodeDecodeError):
+            handle.close()
+            raise self._located() from None
+        except BaseException:
+            handle.close()
+            raise
+        return header, self._items(handle, events, skip=0)
+
+    def _streamed_messages(self, skip: int) -> Iterator[Any]:
+        handle, events = self._events()
+        try:
+            self._header(events)
+        except (ijson.JSONError, UnicodeDecodeError):
+            handle.close()
+            raise self._located() from None
+        except BaseException:
+            handle.close()
+            raise
+        yield from self._items(handle, events, skip)
+
+    def _events(self) -> tuple[IO[bytes], Events]:
+        handle = self.path.open("rb")
+        handle.seek(self.start)
+        return handle, iter(ijson.basic_parse(handle, use_float=True))
+
+    def _header(self, events: Events) -> dict[str, Any]:
+        event, _value = next(events, ("", None))
+        if event != "start_map":
+            raise self.error(_("The file is not a JSON object."))
+        header: dict[str, Any] = {}
+        for event, key in events:
+            if event == "end_map":
+                break
+            event, value = next(events, ("", None))
+            if key == "messages":
+                if event != "start_array":
+                    raise self.error(_("“messages” is not a list."), field="messages")
+                return header
+            header[key] = _build(event, value, events)
+        raise self.error(_("The export has no “messages”."), field="messages")
+
+    def _items(self, handle: IO[bytes], events: Events, skip: int) -> Iterator[Any]:
+        try:
+            for index, (event, value) in enumerate(events, start=1):
+                if event == "end_array":
+                    break
+                item = _build(event, value, events)
+                if index > skip:
+                    yield item
+            for _event in events:  # what follows the messages must be valid JSON too
+                pass
+        except (ijson.JSONError, UnicodeDecodeError):
+            raise self._located() from None
+        finally:
+            handle.close()
+
+    def _located(self) -> ImportFormatError:
+        fault = find_fault(self.path, self.start)
+        return fault or self.error(_("Invalid JSON."))
+
+
+def _preamble(head: bytes, start: int) -> tuple[dict[str, Any], int] | None:
+    """Find the top-level ``"messages": [`` in ``head``.
+
+    Returns the members before it (parsed) and the offset just after the ``[``, or
+    ``None`` when ``head`` does not show them in the expected shape.
+    """
+    search = start
+    for _attempt in range(_MAX_CANDIDATES):
+        key = head.find(_KEY, search)
+        if key < 0:
+            return None
+        search = key + 1
+        before = head[start:key].rstrip(_WS)
+        if before.endswith(b","):
+            members = before[:-1].rstrip(_WS)
+            if members.endswith((b"{", b",")):
+                continue
+            text = members + b"}"
+        elif before.endswith(b"{"):
+            text = before + b"}"
+        else:
+            continue  # a string value that reads "messages", not the key
+        rest = head[key + len(_KEY) :].lstrip(_WS)
+        if rest[:1] != b":":
+            continue
+        rest = rest[1:].lstrip(_WS)
+        if rest[:1] != b"[":
+            continue
+        try:
+            # If the candidate sits inside a nested object, ``text`` is unbalanced.
+            header = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(header, dict):
+            return header, len(head) - len(rest) + 1
+    return None
+
+
+def _check_tail(tail: bytes) -> None:
+    """Accept ``]`` and the remaining top-level members (``messageCount``) to the end."""
+    if tail[:1] != b"]":
+        raise _Switch
+    rest = tail[1:].lstrip(_WS)
+    if rest[:1] == b",":
+        members = rest[1:]
+        if members.lstrip(_WS)[:1] != b'"':
+            raise _Switch
+        try:
+            orjson.loads(b"{" + members)
+        except orjson.JSONDecodeError:
+            raise _Switch from None
+    elif rest.rstrip(_WS) != b"}":
+        raise _Switch
+
+
+def _read_rest(handle: IO[bytes]) -> bytes:
+    rest = handle.read(MAX_PIECE + 1)
+    if len(rest) > MAX_PIECE:
+        raise _Switch
+    return rest
+
+
+def _parse_slowly(data: bytes) -> Any:
+    """Parse one message that orjson refused; yajl accepts lone surrogate escapes."""
+    try:
+        values = list(ijson.items(io.BytesIO(data), "", use_float=True))
+    except (ijson.JSONError, ValueError):
+        raise _Switch from None
+    if len(values) != 1:
+        raise _Switch
+    return values[0]
+
+
+def _build(event: str, value: Any, events: Events) -> Any:
+    """Return the value that starts with ``(event, value)``, reading the rest of it."""
+    if event not in _OPEN:
+        return value
+    builder = ObjectBuilder()
+    builder.event(event, value)
+    depth = 1
+    for event, value in events:
+        builder.event(event, value)
+        if event in _OPEN:
+            depth += 1
+        elif event in _CLOSE:
+            depth -= 1
+            if not depth:
+                break
+    return builder.value

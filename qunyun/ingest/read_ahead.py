@@ -1,0 +1,140 @@
+"""Parse in a second process while this one writes: the two cores overlap.
+
+Parsing (JSON, CSV, text) and writing (SQLite or PostgreSQL) each keep one core busy;
+run one after the other they add up. :func:`read_ahead` forks a child that iterates the
+records and sends them in batches through a bounded queue (back-pressure keeps memory
+flat), as plain tuples that pickle cheaply (:func:`compact`). The parent writes them.
+
+A malformed file raises :class:`ImportFormatError` in the child; it crosses the queue and
+is raised again here with its place, so the pipeline rolls back exactly as it would with
+an in-process parser. If the child dies (killed, out of memory), the parent says so
+instead of waiting for ever. Where ``fork`` is unavailable, or with
+``QUNYUN_PARSE_AHEAD=0``, records are parsed in this process.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import queue
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.records import ActivityRecord, ChannelRecord
+
+BATCH = 5000
+QUEUE_BATCHES = 8
+POLL_SECONDS = 1.0
+
+#: ("c", source, external_id, name, kind) for a channel;
+#: ("a", source, channel, external_id, kind, occurred_at, person, text, reply_to, thread,
+#:  attrs_json) for an activity, person = (external_id, display_name, handle, is_bot,
+#:  email, phone, avatar_hash), occurred_at already in the database's parameter form.
+Item = tuple[Any, ...]
+
+
+def compact(
+    records: Iterable[ChannelRecord | ActivityRecord], adapt: Callable[[datetime], Any]
+) -> Iterator[Item]:
+    """Records as the tuples the writer consumes (validation of lengths included)."""
+    dumps = orjson.dumps
+    for record in records:
+        if type(record) is ChannelRecord:
+            yield ("c", record.source, record.external_id, record.name[:255], record.kind[:64])
+            continue
+        a = record.author  # type: ignore[union-attr]
+        text = record.text  # type: ignore[union-attr]
+        if "\x00" in text:  # PostgreSQL rejects NUL in text; exports occasionally carry one
+            text = text.replace("\x00", "")
+        attrs = record.attrs  # type: ignore[union-attr]
+        yield (
+            "a",
+            record.source,
+            record.channel,  # type: ignore[union-attr]
+            record.external_id[:255],
+            str(record.kind),  # type: ignore[union-attr]
+            adapt(record.occurred_at),  # type: ignore[union-attr]
+            (a.external_id, a.display_name, a.handle, a.is_bot, a.email, a.phone, a.avatar_hash),
+            text,
+            (record.reply_to or "")[:255],  # type: ignore[union-attr]
+            (record.thread or "")[:255],  # type: ignore[union-attr]
+            dumps(attrs).decode() if attrs else "{}",
+        )
+
+
+def read_ahead(items: Iterator[Item]) -> Iterator[Item]:
+    """``items``, produced by a forked child process when possible."""
+    if os.environ.get("QUNYUN_PARSE_AHEAD", "1") == "0" or not _can_fork():
+        yield from items
+        return
+    context = multiprocessing.get_context("fork")
+    channel: Any = context.Queue(maxsize=QUEUE_BATCHES)
+    child = context.Process(target=_produce, args=(items, channel), daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                kind, payload = channel.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise RuntimeError(
+                        f"the parser process ended unexpectedly (exit code {child.exitcode})"
+                    ) from None
+                continue
+            if kind == "batch":
+                yield from payload
+            elif kind == "done":
+                return
+            elif kind == "format_error":
+                raise ImportFormatError(**payload)
+            else:
+                raise RuntimeError(f"the parser failed:\n{payload}")
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=10)
+        channel.close()
+
+
+def _produce(items: Iterator[Item], channel: Any) -> None:
+    # Millions of fresh tuples make the cyclic collector rescan the heap again and again.
+    gc.freeze()
+    gc.disable()
+    try:
+        batch: list[Item] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= BATCH:
+                channel.put(("batch", batch))
+                batch = []
+        channel.put(("batch", batch))
+        channel.put(("done", None))
+    except ImportFormatError as error:
+        channel.put(
+            (
+                "format_error",
+                {
+                    "problem": error.problem,
+                    "path": error.path,
+                    "line": error.line,
+                    "offset": error.offset,
+                    "record": error.record,
+                    "field": error.field,
+                },
+            )
+        )
+    except BaseException:  # noqa: BLE001 — everything must reach the parent
+        channel.put(("error", traceback.format_exc()))
+    finally:
+        channel.close()
+        channel.join_thread()
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
