@@ -93,7 +93,8 @@ def write_discord(path: Path, messages: int) -> None:
             "dateRange": {"after": None, "before": None},
             "exportedAt": "2026-11-24T00:00:00+00:00",
         }
-        out.write(json.dumps(head, ensure_ascii=False)[:-1] + ',"messages":[\n')
+        # DiscordChatExporter writes indented JSON (two spaces); so do we.
+        out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "messages": [\n')
         for i, epoch, person, name, text, reply in _stream(messages):
             msg: dict = {
                 "id": str(1_000_000_000_000_000_000 + i),
@@ -125,8 +126,9 @@ def write_discord(path: Path, messages: int) -> None:
                     "channelId": "900000000000000002",
                     "guildId": "900000000000000001",
                 }
-            out.write(json.dumps(msg, ensure_ascii=False) + (",\n" if i < messages else "\n"))
-        out.write(f'],"messageCount":{messages}}}\n')
+            body = json.dumps(msg, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+            out.write("    " + body + (",\n" if i < messages else "\n"))
+        out.write(f'  ],\n  "messageCount": {messages}\n}}\n')
 
 
 def write_slack(path: Path, messages: int) -> None:
