@@ -1,8 +1,9 @@
-"""How far this process has read into an export file, for progress bars with an ETA.
+"""How far an import has read into its export file, for progress bars with an ETA.
 
-Parsers open their files themselves and stream them; rather than thread a counter through
-every parser, we ask the kernel: on Linux ``/proc/self/fdinfo/<fd>`` holds the read
-position of each open file. Elsewhere (or for a folder, or before the file is open) the
+Parsers open their files themselves and stream them, often in a forked read-ahead
+process; rather than thread a counter through every parser, we ask the kernel: on Linux
+``/proc/<pid>/fdinfo/<fd>`` holds the read position of each open file, for this process
+and for its parser processes. Elsewhere (or for a folder, or before the file is open) the
 position is unknown and progress falls back to counting records.
 """
 
@@ -11,45 +12,49 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROC_FD = Path("/proc/self/fd")
+PROC = Path("/proc")
 
 
 class ReadPosition:
-    """The read offset of ``path`` in this process, or None when it cannot be known."""
+    """The read offset of ``path`` in this process or its parser processes, or None."""
 
     def __init__(self, path: Path) -> None:
         self.path = path.resolve()
         self.size = path.stat().st_size if path.is_file() else None
-        self._fd: int | None = None
+        self._found: tuple[int, int] | None = None  # (pid, fd)
 
     def __call__(self) -> int | None:
-        if self.size is None or not PROC_FD.is_dir():
+        if self.size is None or not (PROC / "self").is_dir():
             return None
-        if self._fd is None or not self._still_ours(self._fd):
-            self._fd = self._find()
-            if self._fd is None:
+        if self._found is None or not self._still_ours(*self._found):
+            self._found = self._find()
+            if self._found is None:
                 return None
+        pid, fd = self._found
         try:
-            with open(f"/proc/self/fdinfo/{self._fd}") as info:
+            with open(PROC / str(pid) / "fdinfo" / str(fd)) as info:
                 for line in info:
                     if line.startswith("pos:"):
                         return min(int(line.split()[1]), self.size)
         except (OSError, ValueError):
-            self._fd = None
+            self._found = None
         return None
 
-    def _still_ours(self, fd: int) -> bool:
+    def _still_ours(self, pid: int, fd: int) -> bool:
         try:
-            return Path(os.readlink(PROC_FD / str(fd))) == self.path
+            return Path(os.readlink(PROC / str(pid) / "fd" / str(fd))) == self.path
         except OSError:
             return False
 
-    def _find(self) -> int | None:
-        try:
-            names = os.listdir(PROC_FD)
-        except OSError:
-            return None
-        for name in names:
-            if name.isdigit() and self._still_ours(int(name)):
-                return int(name)
+    def _find(self) -> tuple[int, int] | None:
+        from qunyun.ingest.read_ahead import RUNNING_PARSERS
+
+        for pid in [os.getpid(), *sorted(RUNNING_PARSERS)]:
+            try:
+                names = os.listdir(PROC / str(pid) / "fd")
+            except OSError:
+                continue
+            for name in names:
+                if name.isdigit() and self._still_ours(pid, int(name)):
+                    return pid, int(name)
         return None

@@ -68,6 +68,10 @@ def compact(
         )
 
 
+#: Parser processes now running for this process (progress bars read their position).
+RUNNING_PARSERS: set[int] = set()
+
+
 def read_ahead(items: Iterator[Item]) -> Iterator[Item]:
     """``items``, produced by a forked child process when possible."""
     if os.environ.get("QUNYUN_PARSE_AHEAD", "1") == "0" or not _can_fork():
@@ -77,6 +81,7 @@ def read_ahead(items: Iterator[Item]) -> Iterator[Item]:
     channel: Any = context.Queue(maxsize=QUEUE_BATCHES)
     child = context.Process(target=_produce, args=(items, channel), daemon=True)
     child.start()
+    RUNNING_PARSERS.add(child.pid or 0)
     try:
         while True:
             try:
@@ -96,6 +101,7 @@ def read_ahead(items: Iterator[Item]) -> Iterator[Item]:
             else:
                 raise RuntimeError(f"the parser failed:\n{payload}")
     finally:
+        RUNNING_PARSERS.discard(child.pid or 0)
         if child.is_alive():
             child.terminate()
         child.join(timeout=10)

@@ -51,3 +51,28 @@ def test_the_bar_shows_bytes_percent_and_records(tmp_path: Path, monkeypatch) ->
 
     assert "1,234 records" in screen.getvalue()
     assert "1.00M/1.00M" in screen.getvalue()
+
+
+@linux_only
+def test_the_position_is_seen_in_the_parser_process_too(tmp_path: Path) -> None:
+    import time
+
+    from qunyun.ingest.read_ahead import BATCH, read_ahead
+
+    path = tmp_path / "export.txt"
+    path.write_bytes(b"z" * 10_000)
+
+    def parser():
+        with path.open("rb", buffering=0) as handle:
+            handle.read(4_000)
+            for i in range(BATCH):
+                yield ("a", i)
+            time.sleep(3)  # still reading, as far as anyone can tell
+
+    items = read_ahead(parser())
+    first = next(items)
+    position = ReadPosition(path)()
+    items.close()
+
+    assert first == ("a", 0)
+    assert position == 4_000

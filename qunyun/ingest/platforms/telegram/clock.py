@@ -3,26 +3,32 @@
 tdesktop writes ``date`` with ``QDateTime::fromSecsSinceEpoch(t).toString(Qt::ISODate)``:
 the local time of the PC that exported, without an offset. ``date_unixtime`` is the
 same instant as a string of epoch seconds, but reactions' ``recent[].date`` only has the
-local form. :class:`LocalClock` learns the PC's offset from messages that carry both.
+local form. :class:`ReactionClock` learns the PC's offset from messages that carry both,
+as the messages go by, so that neither a second pass nor the whole export is needed.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Callable, Iterable
+import heapq
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-_EPOCH = datetime(1970, 1, 1)
-_EPOCH_UTC = _EPOCH.replace(tzinfo=UTC)
+from qunyun.ingest.records import ActivityRecord
+
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+#: A sample: a local time of the exporting PC and its offset from UTC at that time.
+Sample = tuple[datetime, timedelta]
 
 
 def parse_epoch(value: Any) -> int | None:
     """Return epoch seconds given as ``"1726922850"`` or an int; ``None`` otherwise."""
-    if isinstance(value, str):
+    if type(value) is str:
+        if value.isdigit() and value.isascii():
+            return int(value)
         digits = value[1:] if value.startswith("-") else value
         return int(value) if digits.isascii() and digits.isdigit() else None
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is int:
         return value
     return None
 
@@ -36,9 +42,8 @@ def parse_unixtime(value: Any) -> datetime | None:
     if seconds is None:
         return None
     try:
-        # Adding to the epoch is several times faster than datetime.fromtimestamp().
-        return _EPOCH_UTC + timedelta(seconds=seconds)
-    except OverflowError:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
         return None
 
 
@@ -47,7 +52,7 @@ def parse_local(value: Any) -> datetime | None:
 
     The result is naive for tdesktop's offset-less form, aware if an offset was given.
     """
-    if not isinstance(value, str):
+    if type(value) is not str:
         return None
     try:
         return datetime.fromisoformat(value)
@@ -55,80 +60,109 @@ def parse_local(value: Any) -> datetime | None:
         return None
 
 
-def _seconds(naive: datetime) -> int:
-    return int((naive - _EPOCH).total_seconds())
+class ReactionClock:
+    """Gives reactions, whose times are the exporting PC's local time, their UTC time.
 
-
-class LocalClock:
-    """Converts the exporting PC's local times to UTC.
-
-    The offset can change inside one export (daylight saving time), so every change
-    point is kept and a local time takes the offset of the nearest known sample.
+    The PC's offset changes only at daylight saving time, so a reaction takes the offset
+    of the nearest of the two messages that bracket it in time: the last one before it
+    and the first one at or after it, among messages of its chat carrying both clocks.
+    A reaction later than every message seen so far waits (as a record whose time is not
+    yet known) until a later message or the end of the chat; :meth:`take_ready` returns
+    the records whose time has since become known. At most ``limit`` reactions wait: the
+    oldest then takes the offset of the latest message. A chat without any such message
+    uses the last offset of an earlier chat, else keeps the message's time.
     """
 
-    def __init__(self, samples: Iterable[tuple[int, int]]) -> None:
-        """``samples`` are ``(local seconds, offset seconds)`` pairs in any order."""
-        ordered = sorted(set(samples))
-        self._locals = [local for local, _offset in ordered]
-        self._offsets = [offset for _local, offset in ordered]
+    def __init__(self, limit: int = 50_000) -> None:
+        self._limit = limit
+        #: Records whose time is now known, in the order they became known.
+        self.ready: list[ActivityRecord] = []
+        self._waiting: list[tuple[datetime, int, ActivityRecord]] = []  # a heap
+        self._count = 0
+        self._earlier_chats: Sample | None = None
+        self._start_chat()
 
-    @classmethod
-    def learn(cls, message_lists: Iterable[list[Any]]) -> LocalClock:
-        """Learn the offset from every message with both ``date`` and ``date_unixtime``."""
-        samples: list[tuple[int, int]] = []
-        for messages in message_lists:
-            previous: tuple[int, int] | None = None
-            for message in messages:
-                sample = _sample(message)
-                if sample is None:
-                    continue
-                # Keep only the ends of each run of equal offsets: that is all the
-                # nearest-sample lookup needs, and it keeps millions of messages small.
-                if previous is None or previous[1] != sample[1]:
-                    if previous is not None:
-                        samples.append(previous)
-                    samples.append(sample)
-                previous = sample
-            if previous is not None:
-                samples.append(previous)
-        return cls(samples)
+    def _start_chat(self) -> None:
+        self._current: Sample | None = None  # the latest sample of this chat
+        self._previous: Sample | None = None  # the one before it, while reactions wait
+        self._message: Any = None  # the latest message with both clocks, not yet sampled
+        self._moment: datetime | None = None
 
-    def __bool__(self) -> bool:
-        return bool(self._locals)
+    def note(self, message: Any, moment: datetime) -> None:
+        """Remember the message that was sent at the UTC time ``moment``."""
+        if self._waiting:
+            sample = _sample(message, moment)
+            if sample is not None:
+                self._advance(sample)
+        else:
+            # Parsing its local date is left until a reaction needs it.
+            self._message = message
+            self._moment = moment
 
-    def to_utc(self, local: datetime) -> datetime | None:
-        """Return the UTC time of the naive local time ``local``; ``None`` if unknown."""
+    def place(self, record: ActivityRecord, local: datetime) -> bool:
+        """Set the UTC time of the reaction at ``local``, or keep it until it is known.
+
+        Returns whether ``record`` is ready now; if not, :meth:`take_ready` returns it
+        later. Its ``occurred_at`` (the message's time) stays if no offset is ever known.
+        """
         if local.tzinfo is not None:
-            return local.astimezone(UTC)
-        if not self._locals:
-            return None
-        seconds = _seconds(local)
-        index = bisect_left(self._locals, seconds)
-        candidates = [i for i in (index - 1, index) if 0 <= i < len(self._locals)]
-        nearest = min(candidates, key=lambda i: abs(self._locals[i] - seconds))
-        offset = self._offsets[nearest]
-        return (local - timedelta(seconds=offset)).replace(tzinfo=UTC)
+            record.occurred_at = local.astimezone(UTC)
+            return True
+        current = self._latest()
+        if current is not None and local <= current[0]:
+            record.occurred_at = _to_utc(local, current)
+            return True
+        self._count += 1
+        heapq.heappush(self._waiting, (local, self._count, record))
+        if len(self._waiting) > self._limit:
+            self._settle(heapq.heappop(self._waiting), current)
+        return False
+
+    def take_ready(self) -> list[ActivityRecord]:
+        ready, self.ready = self.ready, []
+        return ready
+
+    def end_chat(self) -> Iterator[ActivityRecord]:
+        """Give every waiting reaction the latest known offset; start afresh for a new chat."""
+        latest = self._latest() or self._earlier_chats
+        while self._waiting:
+            self._settle(heapq.heappop(self._waiting), latest)
+        self._earlier_chats = latest
+        self._start_chat()
+        return iter(self.take_ready())
+
+    def _latest(self) -> Sample | None:
+        if self._message is not None:
+            sample = _sample(self._message, self._moment)
+            self._message = None
+            if sample is not None:
+                self._previous, self._current = self._current, sample
+        return self._current
+
+    def _advance(self, sample: Sample) -> None:
+        self._previous, self._current = self._current, sample
+        before = self._previous
+        while self._waiting and self._waiting[0][0] <= sample[0]:
+            local, _count, record = heapq.heappop(self._waiting)
+            nearest = sample
+            if before is not None and local - before[0] <= sample[0] - local:
+                nearest = before
+            record.occurred_at = _to_utc(local, nearest)
+            self.ready.append(record)
+
+    def _settle(self, waiting: tuple[datetime, int, ActivityRecord], sample: Sample | None) -> None:
+        local, _count, record = waiting
+        if sample is not None:
+            record.occurred_at = _to_utc(local, sample)
+        self.ready.append(record)
 
 
-def _sample(message: Any) -> tuple[int, int] | None:
-    if not isinstance(message, dict):
+def _sample(message: Any, moment: datetime | None) -> Sample | None:
+    local = parse_local(message.get("date")) if isinstance(message, dict) else None
+    if local is None or moment is None or local.tzinfo is not None:
         return None
-    utc = parse_epoch(message.get("date_unixtime"))
-    local = parse_local(message.get("date"))
-    if utc is None or local is None or local.tzinfo is not None:
-        return None
-    local_seconds = _seconds(local)
-    return local_seconds, local_seconds - utc
+    return local, local - moment.replace(tzinfo=None)
 
 
-class LazyClock:
-    """A :class:`LocalClock` learned on first use: only exports with reactions need it."""
-
-    def __init__(self, message_lists: Callable[[], Iterable[list[Any]]]) -> None:
-        self._message_lists = message_lists
-        self._clock: LocalClock | None = None
-
-    def to_utc(self, local: datetime) -> datetime | None:
-        if self._clock is None:
-            self._clock = LocalClock.learn(self._message_lists())
-        return self._clock.to_utc(local)
+def _to_utc(local: datetime, sample: Sample) -> datetime:
+    return (local - sample[1]).replace(tzinfo=UTC)

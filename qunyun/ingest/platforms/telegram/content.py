@@ -53,37 +53,49 @@ def flatten_text(text: Any) -> str:
     return "".join(parts)
 
 
-def entity_attrs(text: Any, entities: Any) -> dict[str, list[str]]:
+_ENTITY_KINDS = frozenset({"mention", "mention_name", "hashtag", "link", "text_link"})
+_ENTITY_LISTS = {
+    "mention": "mentions",
+    "mention_name": "mentions",
+    "hashtag": "hashtags",
+    "link": "links",
+    "text_link": "links",
+}
+
+
+def entity_attrs(text: Any, entities: Any) -> dict[str, Any]:
     """Return ``mentions``, ``hashtags`` and ``links`` found in the message's entities.
 
     Reads ``text_entities`` when present (newer exports), else the objects in ``text``.
-    Only non-empty lists are returned.
+    Only non-empty lists are returned, in a new dict the caller may add to.
     """
-    if not isinstance(entities, list):
-        entities = text if isinstance(text, list) else []
-    mentions: list[str] = []
-    hashtags: list[str] = []
-    links: list[str] = []
+    if type(entities) is not list:
+        entities = text if type(text) is list else ()
+    attrs: dict[str, Any] = {}
     for entity in entities:
-        if not isinstance(entity, dict):
+        if type(entity) is not dict:
             continue
-        kind, value = entity.get("type"), entity.get("text")
-        if not isinstance(value, str) or not value:
+        kind = entity.get("type")
+        if type(kind) is not str or kind not in _ENTITY_KINDS:
+            continue  # mostly "plain"
+        value = entity.get("text")
+        if type(value) is not str or not value:
             continue
-        if kind == "mention":
-            mentions.append(value)
-        elif kind == "mention_name":
+        if kind == "mention_name":
             # A mention of someone without a username: keep their id, which is stable.
             user_id = entity.get("user_id")
-            mentions.append(f"user{user_id}" if isinstance(user_id, int) else value)
-        elif kind == "hashtag":
-            hashtags.append(value)
-        elif kind == "link":
-            links.append(value)
-        elif kind == "text_link" and isinstance(entity.get("href"), str):
-            links.append(entity["href"])
-    found = {"mentions": mentions, "hashtags": hashtags, "links": links}
-    return {key: values for key, values in found.items() if values}
+            if isinstance(user_id, int):
+                value = f"user{user_id}"
+        elif kind == "text_link":
+            value = entity.get("href")
+            if type(value) is not str:
+                continue
+        key = _ENTITY_LISTS[kind]
+        if key in attrs:
+            attrs[key].append(value)
+        else:
+            attrs[key] = [value]
+    return attrs
 
 
 def is_downloaded(path: Any) -> bool:
@@ -91,13 +103,28 @@ def is_downloaded(path: Any) -> bool:
     return isinstance(path, str) and bool(path) and not any(m in path for m in _NOT_DOWNLOADED)
 
 
-def media_attrs(message: dict[str, Any]) -> dict[str, Any]:
-    """Return what the message carries besides text, without personal data.
+#: Every key that :func:`add_media_attrs` reads: a message with none of them has no media.
+MEDIA_KEYS = frozenset(
+    {
+        "photo",
+        "file",
+        *_DOCUMENT_FIELDS,
+        "poll",
+        "contact_information",
+        "location_information",
+        "place_name",
+        "game_title",
+        "invoice_information",
+    }
+)
+
+
+def add_media_attrs(message: dict[str, Any], attrs: dict[str, Any]) -> None:
+    """Add to ``attrs`` what the message carries besides text, without personal data.
 
     A shared contact's phone number and a location's coordinates are not copied: only
     the fact that one was shared.
     """
-    attrs: dict[str, Any] = {}
     if "photo" in message:
         attrs["photo"] = True
         if not is_downloaded(message["photo"]):
@@ -124,7 +151,6 @@ def media_attrs(message: dict[str, Any]) -> dict[str, Any]:
         attrs["game"] = message["game_title"]
     if "invoice_information" in message:
         attrs["invoice"] = True
-    return attrs
 
 
 def _poll(poll: dict[str, Any]) -> dict[str, Any]:

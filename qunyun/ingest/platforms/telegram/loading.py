@@ -1,19 +1,15 @@
 """Read a Telegram Desktop ``result.json`` into Python objects, or say where it is broken.
 
-The exporter's JSON writer (``SerializeString`` in tdesktop
-``Telegram/SourceFiles/export/output/export_output_json.cpp``) writes control characters
-as ``\\x01``, which is not JSON; real exports that contain them fail in every strict
-parser (tdesktop issue #27571, mlomb/chat-analytics#100). We repair exactly that escape
-and nothing else.
+A file up to :data:`STREAM_THRESHOLD` bytes is parsed whole with orjson, the fastest way;
+a larger one is streamed (:mod:`.streaming`) so that memory stays bounded. Both repair
+tdesktop's ``\\x01`` escapes (:mod:`.escapes`) and yield the same chats.
 """
 
 from __future__ import annotations
 
 import codecs
 import gc
-import re
-from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +17,54 @@ import orjson
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms.telegram.escapes import UTF8_BOM, repair_escapes
 
-UTF8_BOM = codecs.BOM_UTF8
-
-# ``\x`` + two hex digits, preceded by an even number of backslashes (an odd number
-# would mean the backslash itself was escaped and the ``x`` is ordinary text).
-_BAD_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\x([0-9A-Fa-f]{2})")
+#: Files larger than this are streamed. A parsed export takes about seven times its
+#: size in memory, so this keeps the whole-file path well below 1 GiB.
+STREAM_THRESHOLD = 128 << 20
 _CHUNK = 1 << 20
+
+#: ``(chat, where, messages)``: the chat's object (only its name, type and id are read),
+#: where it is in a full export ("" for a single-chat export), and its messages, or
+#: ``None`` when ``messages`` is missing or not a list.
+Chat = tuple[Any, str, Iterable[Any] | None]
+
+
+def should_stream(path: Path) -> bool:
+    """Whether ``path`` is too big to be parsed whole."""
+    return path.stat().st_size > STREAM_THRESHOLD
+
+
+def chats_of(document: Any, path: Path) -> Iterator[Chat]:
+    """Yield every chat of a parsed export; raise if it is not a Telegram export."""
+    if not isinstance(document, dict):
+        raise ImportFormatError(_("The file is not a JSON object."), path=str(path))
+    if "messages" in document:
+        yield document, "", _messages(document)
+        return
+    if "chats" not in document and "left_chats" not in document:
+        raise ImportFormatError(
+            _("This is not a Telegram export: it has neither “messages” nor “chats”."),
+            path=str(path),
+        )
+    for section in ("chats", "left_chats"):
+        if section not in document:
+            continue
+        listing = document[section]
+        chats = listing.get("list") if isinstance(listing, dict) else None
+        if not isinstance(chats, list):
+            raise ImportFormatError(
+                _("“%(field)s” is not a list.") % {"field": f"{section}.list"},
+                path=str(path),
+                field=f"{section}.list",
+            )
+        for index, chat in enumerate(chats):
+            yield chat, f"{section}.list[{index}]", _messages(chat)
+
+
+def _messages(chat: Any) -> list[Any] | None:
+    messages = chat.get("messages") if isinstance(chat, dict) else None
+    return messages if isinstance(messages, list) else None
 
 
 def load_export(path: Path) -> Any:
@@ -58,7 +95,7 @@ def load_export(path: Path) -> Any:
     buffer: bytes = data
     shift: Callable[[int], int] = _no_shift
     if b"\\x" in data:
-        buffer, shift = _repair_escapes(data)
+        buffer, shift = repair_escapes(data)
         try:
             return _loads(buffer)
         except orjson.JSONDecodeError as error:
@@ -108,24 +145,6 @@ def _loads(data: bytes) -> Any:
 
 def _no_shift(offset: int) -> int:
     return offset
-
-
-def _repair_escapes(data: bytes) -> tuple[bytes, Callable[[int], int]]:
-    """Rewrite ``\\xNN`` as ``\\u00NN``; return the text and a map back to old offsets."""
-    # Each repair inserts two bytes; ``starts`` holds where the k-th repair begins in the
-    # repaired text, so an offset there maps back by subtracting 2 per earlier repair.
-    starts: list[int] = []
-
-    def repair(match: re.Match[bytes]) -> bytes:
-        starts.append(match.start(2) - 2 + 2 * len(starts))
-        return match.group(1) + b"\\u00" + match.group(2)
-
-    repaired = _BAD_ESCAPE.sub(repair, data)
-
-    def shift(offset: int) -> int:
-        return offset - 2 * bisect_left(starts, offset)
-
-    return repaired, shift
 
 
 def _byte_offset(data: bytes, lineno: int, colno: int) -> int:

@@ -12,7 +12,8 @@ yielded before that chat's activities.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import gc
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,15 +22,32 @@ from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.platforms.telegram import content
-from qunyun.ingest.platforms.telegram.clock import LazyClock, parse_local, parse_unixtime
-from qunyun.ingest.platforms.telegram.loading import load_export
+from qunyun.ingest.platforms.telegram.clock import ReactionClock, parse_local, parse_unixtime
+from qunyun.ingest.platforms.telegram.loading import Chat, chats_of, load_export, should_stream
 from qunyun.ingest.platforms.telegram.reactions import reaction_records
 from qunyun.ingest.platforms.telegram.service import service_records
+from qunyun.ingest.platforms.telegram.streaming import stream_chats
+from qunyun.ingest.platforms.telegram.threads import ThreadIndex
 from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
 
 SOURCE = "telegram"
 CHANNEL_TYPES = frozenset({"private_channel", "public_channel"})
 Record = ChannelRecord | ActivityRecord
+
+_MESSAGE, _REPLY, _POST = ActivityKind.MESSAGE, ActivityKind.REPLY, ActivityKind.POST
+#: Keys that only some messages have; most messages have none and skip their checks.
+_RARE_KEYS = frozenset(
+    {
+        *content.MEDIA_KEYS,
+        "edited_unixtime",
+        "forwarded_from",
+        "saved_from",
+        "via_bot",
+        "author",
+    }
+)
+#: Known people per chat, beyond which the cache starts afresh.
+_PEOPLE_CACHE = 100_000
 
 
 def parse(path: Path) -> Iterator[Record]:
@@ -39,48 +57,29 @@ def parse(path: Path) -> Iterator[Record]:
     for broken JSON, message index and field for a malformed message) before any
     broken record is yielded.
     """
-    document = load_export(path)
-    chats = list(_chats(document, path))
-    clock = LazyClock(lambda: (m for c, _w in chats if isinstance(m := _messages(c), list)))
-    for chat, where in chats:
-        yield from ChatReader(chat, where, path, clock).records()
-
-
-def _messages(chat: Any) -> Any:
-    return chat.get("messages") if isinstance(chat, dict) else None
-
-
-def _chats(document: Any, path: Path) -> Iterator[tuple[Any, str]]:
-    """Yield ``(chat, where)`` for every chat; ``where`` locates it in a full export."""
-    if not isinstance(document, dict):
-        raise ImportFormatError(_("The file is not a JSON object."), path=str(path))
-    if "messages" in document:
-        yield document, ""
+    if should_stream(path):
+        yield from _records(stream_chats(path), path)
         return
-    if "chats" not in document and "left_chats" not in document:
-        raise ImportFormatError(
-            _("This is not a Telegram export: it has neither “messages” nor “chats”."),
-            path=str(path),
-        )
-    for section in ("chats", "left_chats"):
-        if section not in document:
-            continue
-        listing = document[section]
-        chats = listing.get("list") if isinstance(listing, dict) else None
-        if not isinstance(chats, list):
-            raise ImportFormatError(
-                _("“%(field)s” is not a list.") % {"field": f"{section}.list"},
-                path=str(path),
-                field=f"{section}.list",
-            )
-        for index, chat in enumerate(chats):
-            yield chat, f"{section}.list[{index}]"
+    document = load_export(path)
+    # The collector would otherwise scan the millions of objects of the document over
+    # and over while records are made; they are freed by reference counting anyway.
+    gc.freeze()
+    try:
+        yield from _records(chats_of(document, path), path)
+    finally:
+        gc.unfreeze()
+
+
+def _records(chats: Iterator[Chat], path: Path) -> Iterator[Record]:
+    clock = ReactionClock()
+    for chat, where, messages in chats:
+        yield from ChatReader(chat, where, path, clock).records(messages)
 
 
 class ChatReader:
     """Turns one chat of an export into records, remembering what later messages need."""
 
-    def __init__(self, chat: Any, where: str, path: Path, clock: LazyClock) -> None:
+    def __init__(self, chat: Any, where: str, path: Path, clock: ReactionClock) -> None:
         self.path = str(path)
         self.where = where
         self.clock = clock
@@ -99,7 +98,8 @@ class ChatReader:
         #: ids of ``topic_created`` service messages: forum topics, not reply targets.
         self.topics: set[int] = set()
         #: message id → topic id, so that replies inside a topic stay in it.
-        self.thread_of: dict[int, str] = {}
+        self.thread_of = ThreadIndex()
+        self._people: dict[tuple[Any, Any], PersonRef] = {}
 
     def field(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key
@@ -112,22 +112,27 @@ class ChatReader:
             problem = _("%(problem)s (in %(chat)s)") % {"problem": problem, "chat": self.where}
         return ImportFormatError(problem, path=self.path, record=record, field=field)
 
-    def records(self) -> Iterator[Record]:
-        messages = self.chat.get("messages")
-        if not isinstance(messages, list):
+    def records(self, messages: Iterable[Any] | None) -> Iterator[Record]:
+        """Yield the chat, then the records of ``messages``, which must be its messages."""
+        if messages is None:
             raise self.error(_("“messages” is not a list."), field=self.field("messages"))
         yield ChannelRecord(source=SOURCE, external_id=self.chat_id, name=self.name, kind=self.type)
+        clock = self.clock
+        message_records = self.message_records
         for index, message in enumerate(messages, start=1):
-            yield from self.message_records(index, message)
+            yield from message_records(index, message)
+            if clock.ready:
+                yield from clock.take_ready()
+        yield from clock.end_chat()
 
-    def message_records(self, index: int, message: Any) -> Iterator[ActivityRecord]:
-        if not isinstance(message, dict):
+    def message_records(self, index: int, message: Any) -> Iterable[ActivityRecord]:
+        if type(message) is not dict:
             raise self.error(_("The message is not a JSON object."), record=index)
         kind = message.get("type")
         if kind == "unsupported":
-            return
+            return ()
         msg_id = message.get("id")
-        if isinstance(msg_id, bool) or not isinstance(msg_id, int):
+        if type(msg_id) is not int:
             problem = (
                 _("The message has no “id”.")
                 if msg_id is None
@@ -135,25 +140,39 @@ class ChatReader:
             )
             raise self.error(problem, record=index, field="id")
         if kind == "message":
-            yield from self.normal_records(index, msg_id, message)
-        elif kind == "service":
-            yield from service_records(self, index, msg_id, message)
-        elif kind is None:
+            return self.normal_records(index, msg_id, message)
+        if kind == "service":
+            return service_records(self, index, msg_id, message)
+        if kind is None:
             raise self.error(_("The message has no “type”."), record=index, field="type")
         # Other types are newer than this parser; skipping them loses nothing we count.
+        return ()
 
     def occurred_at(self, index: int, message: dict[str, Any]) -> tuple[datetime, bool]:
         """Return the message's UTC time and whether it was read from local time."""
-        if "date_unixtime" in message:
-            value = message["date_unixtime"]
-            moment = parse_unixtime(value)
+        raw = message.get("date_unixtime")
+        if raw is not None:
+            if type(raw) is str and raw.isdigit() and raw.isascii():  # as tdesktop writes it
+                try:
+                    moment: datetime | None = datetime.fromtimestamp(int(raw), UTC)
+                except (OverflowError, OSError, ValueError):
+                    moment = None
+            else:
+                moment = parse_unixtime(raw)
             if moment is None:
                 raise self.error(
-                    _("“date_unixtime” is not a number: %(value)r") % {"value": value},
+                    _("“date_unixtime” is not a number: %(value)r") % {"value": raw},
                     record=index,
                     field="date_unixtime",
                 )
+            self.clock.note(message, moment)
             return moment, False
+        if "date_unixtime" in message:
+            raise self.error(
+                _("“date_unixtime” is not a number: %(value)r") % {"value": raw},
+                record=index,
+                field="date_unixtime",
+            )
         if "date" not in message:
             raise self.error(
                 _("The message has neither “date_unixtime” nor “date”."),
@@ -180,6 +199,12 @@ class ChatReader:
         raw = message.get(id_key)
         if raw is None:
             return None
+        name = message.get(name_key)
+        cacheable = type(raw) is str or type(raw) is int
+        if cacheable and type(name) is str:
+            found = self._people.get((raw, name))
+            if found is not None:
+                return found
         external_id = peer_id(raw)
         if external_id is None:
             raise self.error(
@@ -187,11 +212,16 @@ class ChatReader:
                 record=index,
                 field=id_key,
             )
-        return PersonRef(
+        person = PersonRef(
             external_id=external_id,
-            display_name=_string(message.get(name_key)),  # null: a deleted account
+            display_name=_string(name),  # null: a deleted account
             is_bot=external_id == self.bot_id,
         )
+        if cacheable and type(name) is str:
+            if len(self._people) >= _PEOPLE_CACHE:
+                self._people.clear()
+            self._people[raw, name] = person
+        return person
 
     def activity(
         self,
@@ -199,21 +229,27 @@ class ChatReader:
         kind: ActivityKind,
         occurred_at: datetime,
         author: PersonRef,
-        **fields: Any,
+        text: str = "",
+        reply_to: str | None = None,
+        thread: str | None = None,
+        attrs: dict[str, Any] | None = None,
     ) -> ActivityRecord:
         return ActivityRecord(
-            source=SOURCE,
-            channel=self.chat_id,
-            external_id=external_id,
-            kind=kind,
-            occurred_at=occurred_at,
-            author=author,
-            **fields,
+            SOURCE,
+            self.chat_id,
+            external_id,
+            kind,
+            occurred_at,
+            author,
+            text,
+            reply_to,
+            thread,
+            {} if attrs is None else attrs,
         )
 
     def normal_records(
         self, index: int, msg_id: int, message: dict[str, Any]
-    ) -> Iterator[ActivityRecord]:
+    ) -> list[ActivityRecord]:
         occurred_at, time_is_local = self.occurred_at(index, message)
         author = self.person(index, message, "from_id", "from")
         if author is None:
@@ -221,30 +257,33 @@ class ChatReader:
                 raise self.error(_("The message has no “from_id”."), record=index, field="from_id")
             # Old channel exports omit the sender of posts: it is the channel itself.
             author = PersonRef(external_id=f"channel{self.chat_id}", display_name=self.name)
-        try:
-            text = content.flatten_text(message.get("text"))
-        except ValueError:
-            raise self.error(
-                _("“text” is neither a string nor a list of text parts."),
-                record=index,
-                field="text",
-            ) from None
-        attrs: dict[str, Any] = content.entity_attrs(
-            message.get("text"), message.get("text_entities")
-        )
+        raw_text = message.get("text")
+        if type(raw_text) is str:
+            text = raw_text
+        else:
+            try:
+                text = content.flatten_text(raw_text)
+            except ValueError:
+                raise self.error(
+                    _("“text” is neither a string nor a list of text parts."),
+                    record=index,
+                    field="text",
+                ) from None
+        attrs = content.entity_attrs(raw_text, message.get("text_entities"))
         if time_is_local:
             attrs["time_is_local"] = True
-        try:
-            attrs.update(content.media_attrs(message))
-        except ValueError:
-            raise self.error(_("“poll” is malformed."), record=index, field="poll") from None
-        attrs.update(self.context_attrs(index, message))
+        if not _RARE_KEYS.isdisjoint(message):
+            try:
+                content.add_media_attrs(message, attrs)
+            except ValueError:
+                raise self.error(_("“poll” is malformed."), record=index, field="poll") from None
+            self.add_context_attrs(index, message, attrs)
 
-        kind = ActivityKind.MESSAGE
+        kind = _MESSAGE
         reply_to = thread = None
         target = message.get("reply_to_message_id")
         if target is not None:
-            if isinstance(target, bool) or not isinstance(target, int):
+            if type(target) is not int:
                 raise self.error(
                     _("“reply_to_message_id” is not an integer: %(value)r") % {"value": target},
                     record=index,
@@ -257,17 +296,17 @@ class ChatReader:
             elif target in self.topics:
                 thread = str(target)  # the first post of a forum topic, not a reply
             else:
-                kind = ActivityKind.REPLY
+                kind = _REPLY
                 reply_to = str(target)
                 thread = self.thread_of.get(target)
         if thread is not None:
-            self.thread_of[msg_id] = thread
+            self.thread_of.add(msg_id, thread)
         if self.is_channel and (author.external_id or "").startswith("channel"):
-            kind = ActivityKind.POST
+            kind = _POST
 
         reactions = message.get("reactions")
         if reactions is not None:
-            if not isinstance(reactions, list):
+            if type(reactions) is not list:
                 raise self.error(_("“reactions” is not a list."), record=index, field="reactions")
             try:
                 attrs["reactions"] = content.reaction_counts(reactions)
@@ -276,22 +315,24 @@ class ChatReader:
                     _("“reactions” has a malformed entry."), record=index, field="reactions"
                 ) from None
 
-        yield self.activity(
+        record = ActivityRecord(
+            SOURCE,
+            self.chat_id,
             str(msg_id),
             kind,
             occurred_at,
             author,
-            text=text,
-            reply_to=reply_to,
-            thread=thread,
-            attrs=attrs,
+            text,
+            reply_to,
+            thread,
+            attrs,
         )
-        if reactions:
-            yield from reaction_records(self, index, msg_id, occurred_at, reactions)
+        if not reactions:
+            return [record]
+        return [record, *reaction_records(self, index, msg_id, occurred_at, reactions)]
 
-    def context_attrs(self, index: int, message: dict[str, Any]) -> dict[str, Any]:
-        """Return edit time, forward origin, bot and signature of a normal message."""
-        attrs: dict[str, Any] = {}
+    def add_context_attrs(self, index: int, message: dict[str, Any], attrs: dict[str, Any]) -> None:
+        """Add edit time, forward origin, bot and signature of a normal message."""
         if "edited_unixtime" in message:
             edited = parse_unixtime(message["edited_unixtime"])
             if edited is None:
@@ -312,7 +353,6 @@ class ChatReader:
             attrs["via_bot"] = message["via_bot"]
         if isinstance(message.get("author"), str):
             attrs["signature"] = message["author"]  # a channel post's author signature
-        return attrs
 
 
 def _string(value: Any) -> str:

@@ -27,7 +27,9 @@ def reaction_records(
 ) -> Iterator[ActivityRecord]:
     """Yield one REACTION, replying to the message, per reactor listed in ``recent``.
 
-    ``reactions`` must already have passed :func:`content.reaction_counts`.
+    ``reactions`` must already have passed :func:`content.reaction_counts`. A reaction
+    whose UTC time is not known yet is handed to ``reader.clock``, which releases it
+    once a later message tells the exporting PC's offset.
     """
     for reaction in reactions:
         emoji = reaction_key(reaction)
@@ -42,26 +44,29 @@ def reaction_records(
             reactor = reader.person(index, entry, "from_id", "from")
             if reactor is None:
                 continue
-            yield reader.activity(
+            record = reader.activity(
                 f"{msg_id}:reaction:{emoji}:{reactor.external_id}",
                 ActivityKind.REACTION,
-                _reaction_time(reader, index, entry, message_time),
+                message_time,  # until the reaction's own time is known
                 reactor,
                 reply_to=str(msg_id),
                 attrs={"emoji": emoji},
             )
+            if "date_unixtime" in entry:  # not written today, but the natural next field
+                moment = parse_unixtime(entry["date_unixtime"])
+                if moment is not None:
+                    record.occurred_at = moment
+                    yield record
+                    continue
+            local = _local_time(reader, index, entry)
+            if local is None or reader.clock.place(record, local):
+                yield record
 
 
-def _reaction_time(
-    reader: ChatReader, index: int, entry: dict[str, Any], fallback: datetime
-) -> datetime:
-    """Return the reaction's UTC time; the message's time when the offset is unknown."""
-    if "date_unixtime" in entry:  # not written today, but the natural next field
-        moment = parse_unixtime(entry["date_unixtime"])
-        if moment is not None:
-            return moment
+def _local_time(reader: ChatReader, index: int, entry: dict[str, Any]) -> datetime | None:
+    """Return the reaction's time on the exporting PC, ``None`` if it has none."""
     if "date" not in entry:
-        return fallback
+        return None
     local = parse_local(entry["date"])
     if local is None:
         raise reader.error(
@@ -69,4 +74,4 @@ def _reaction_time(
             record=index,
             field="reactions",
         )
-    return reader.clock.to_utc(local) or fallback
+    return local

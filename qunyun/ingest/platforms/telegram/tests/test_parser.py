@@ -4,6 +4,9 @@ Fixtures are hand-made to match tdesktop's JSON field for field: ``supergroup.js
 a single-chat export from a PC in UTC+8 (forum topics, a pre-migration history, media,
 a poll, reactions); ``full_account.json`` is a full export from a PC in Berlin whose
 messages straddle the end of daylight saving time.
+
+Every test runs twice: once parsing the file whole, once streaming it in reads of a few
+dozen bytes, so that escapes, characters and tokens are cut at every place.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from django.utils import translation
 
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.platforms import get_parser
-from qunyun.ingest.platforms.telegram import loading
+from qunyun.ingest.platforms.telegram import faults, loading, streaming
 from qunyun.ingest.platforms.telegram.parser import parse
 from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
 
@@ -32,6 +35,18 @@ FULL_ACCOUNT = FIXTURES / "full_account.json"
 def _english() -> Any:
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True, params=["whole", "streamed"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Parse the whole file at once, or stream it in tiny reads."""
+    if request.param == "streamed":
+        monkeypatch.setattr(loading, "STREAM_THRESHOLD", -1)
+        monkeypatch.setattr(streaming, "_BUFFER", 61)
+        monkeypatch.setattr(faults, "_CHUNK", 47)
+    else:
+        monkeypatch.setattr(loading, "STREAM_THRESHOLD", 1 << 62)
+    return str(request.param)
 
 
 def activities(path: Path) -> dict[str, ActivityRecord]:
@@ -375,11 +390,11 @@ def test_an_error_after_a_repaired_escape_points_into_the_original_file(tmp_path
     text = json.dumps(chat(message(1, text="a\u0001b")), ensure_ascii=False, indent=1)
     data = text.replace("\\u0001", "\\x01").encode()
     broken_at = data.rindex(b"]")
-    path = write(tmp_path, data[:broken_at] + b"," + data[broken_at:])
+    path = write(tmp_path, data[:broken_at] + b"@" + data[broken_at + 1 :])
 
     error = errors_of(path)
 
-    assert error.offset == broken_at  # the comma, not two bytes further
+    assert error.offset == broken_at  # the "@", not two bytes further
     assert error.line == data[:broken_at].count(b"\n") + 1
 
 
