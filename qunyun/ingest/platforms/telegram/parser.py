@@ -7,7 +7,10 @@ with the field-level findings from real exports summarised in ``docs/import-form
 
 Reads a single-chat export (``{name, type, id, messages}``) or a full-account export
 (``chats.list`` and ``left_chats.list``). Each chat becomes a :class:`ChannelRecord`,
-yielded before that chat's activities.
+yielded before that chat's activities. A file up to ``loading.STREAM_THRESHOLD`` is
+parsed whole (:mod:`.loading`); a larger one is streamed (:mod:`.streaming`) in bounded
+memory. Both hand the same chats and messages to :class:`ChatReader`, so they yield the
+same records.
 """
 
 from __future__ import annotations
@@ -54,8 +57,9 @@ def parse(path: Path) -> Iterator[Record]:
     """Yield each chat of the export at ``path`` and then what happened in it.
 
     Raises :class:`ImportFormatError` naming the file and the place (line and offset
-    for broken JSON, message index and field for a malformed message) before any
-    broken record is yielded.
+    for broken JSON, message index and field for a malformed message) and never yields
+    a broken record. A streamed file can raise after good records (a truncated end is
+    seen last); the pipeline then writes nothing.
     """
     if should_stream(path):
         yield from _records(stream_chats(path), path)

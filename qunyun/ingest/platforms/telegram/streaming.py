@@ -94,9 +94,10 @@ class _Export:
         self.structure = _Reader(path, files)
         events = ijson.parse(self.structure.file, use_float=True, buf_size=_BUFFER)
         self._events = _structure(events)
-        self._messages: tuple[_Reader, Iterator[Any]] | None = None
+        self._readers: dict[str, tuple[_Reader, Iterator[Any]]] = {}
         self._taken = dict.fromkeys(_SECTIONS, 0)
-        self._left_reader_opened = False
+        #: Whether one reader builds the messages of both sections (see next_message).
+        self._shared: bool | None = None
 
     def next_event(self) -> tuple[str, str, Any]:
         try:
@@ -130,6 +131,8 @@ class _Export:
                     return
                 if value in _SECTIONS:
                     full = True
+                    if self._shared is None:
+                        self._shared = value == "chats"
                     yield from self.section(value)
             elif prefix in _HEADER_KEYS and event in _VALUE_STARTS:
                 header[prefix] = value if event in _SCALARS else _CONTAINER
@@ -255,25 +258,29 @@ class _Export:
             yield self.next_message(name)
 
     def next_message(self, section: str) -> Any:
-        """Return the next message of ``section`` from the reader that builds messages.
+        """Return the next message of ``section`` from a reader that builds messages.
 
-        One reader serves both sections: it reads the ``left_chats`` key as ``chats``. If
-        that key is written otherwise (not by tdesktop), a reader of its own is opened
-        for the left chats, which skips the messages already taken.
+        When ``chats`` comes first, as tdesktop writes it, one reader serves both
+        sections: it reads the ``left_chats`` key as ``chats``, so the messages of left
+        chats follow the others under the same prefix. Otherwise, or if that key is
+        written in another way, each section has a reader of its own.
         """
-        if self._messages is None:
-            self._messages = self.message_reader("chats", rename_left_chats=True)
-        reader, items = self._messages
+        shared = self._shared is True
+        key = "shared" if shared else section
+        if key not in self._readers:
+            prefix = "chats" if shared else section
+            self._readers[key] = self.message_reader(prefix, rename_left_chats=shared)
+        reader, items = self._readers[key]
         try:
             message = next(items)
         except PARSE_ERRORS as error:
             raise reader.fail(error) from None
         except StopIteration:
-            if section == "chats" or self._left_reader_opened:
+            if not shared or section == "chats":
                 raise self.error(_("The file changed while it was being read.")) from None
-            self._left_reader_opened = True
-            self._messages = reader, items = self.message_reader("left_chats")
-            for _taken in range(self._taken["left_chats"]):
+            self._shared = False
+            self._readers[section] = reader, items = self.message_reader(section)
+            for _taken in range(self._taken[section]):
                 next(items, None)
             return self.next_message(section)
         self._taken[section] += 1

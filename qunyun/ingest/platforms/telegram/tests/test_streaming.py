@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qunyun.ingest.errors import ImportFormatError
-from qunyun.ingest.platforms.telegram import faults, loading, streaming
+from qunyun.ingest.platforms.telegram import faults, loading, parser, streaming
 from qunyun.ingest.platforms.telegram.clock import ReactionClock
 from qunyun.ingest.platforms.telegram.escapes import BAD_ESCAPE, RepairingReader
 from qunyun.ingest.platforms.telegram.parser import parse
@@ -105,6 +105,12 @@ def left_chats_lookalikes() -> Any:
     return document
 
 
+def left_chats_first() -> Any:
+    document = json.loads(FULL_ACCOUNT.read_text(encoding="utf-8"))
+    left = document.pop("left_chats")
+    return {"left_chats": left, **document}
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -119,6 +125,7 @@ def left_chats_lookalikes() -> Any:
             lambda: FULL_ACCOUNT.read_bytes().replace(b'"left_chats":', b'"left_chats"\n:'),
             id="left-chats-key-spaced",
         ),
+        pytest.param(left_chats_first, id="left-chats-first"),
         pytest.param(lambda: {"type": "saved_messages", "id": 9, "messages": []}, id="no-name"),
     ],
 )
@@ -131,6 +138,24 @@ def test_streaming_yields_exactly_the_records_of_reading_the_whole_file(
     whole = read(path, streamed=False)
 
     assert whole and read(path, streamed=True, buffer=buffer) == whole
+
+
+def test_only_files_larger_than_the_threshold_are_streamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, SUPERGROUP.read_bytes())
+    streamed: list[Path] = []
+
+    def spy(path: Path) -> Iterator[Any]:
+        streamed.append(path)
+        return streaming.stream_chats(path)
+
+    monkeypatch.setattr(parser, "stream_chats", spy)
+    monkeypatch.setattr(loading, "STREAM_THRESHOLD", path.stat().st_size)
+    whole = list(parse(path))
+    monkeypatch.setattr(loading, "STREAM_THRESHOLD", path.stat().st_size - 1)
+
+    assert list(parse(path)) == whole and streamed == [path]
 
 
 def test_control_characters_are_repaired_however_the_reads_cut_them(tmp_path: Path) -> None:
