@@ -30,9 +30,7 @@ class Command(BaseCommand):
             )
             self.stdout.write(_("Background worker started (pid %(pid)d).") % {"pid": worker.pid})
         try:
-            call_command(
-                "runserver", options["addrport"], use_reloader=False, use_threading=True
-            )
+            call_command("runserver", options["addrport"], use_reloader=False, use_threading=True)
         finally:
             if worker is not None:
                 worker.terminate()
