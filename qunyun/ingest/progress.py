@@ -8,6 +8,7 @@ otherwise it counts records with their rate.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -16,6 +17,8 @@ from tqdm import tqdm
 
 from qunyun.ingest.position import ReadPosition
 
+REFRESH_SECONDS = 0.2
+
 
 class ProgressBar:
     def __init__(self, *, label: str, disabled: bool, source: Path | None = None) -> None:
@@ -23,6 +26,7 @@ class ProgressBar:
         self.disabled = disabled
         self.bar: tqdm | None = None
         self.position = ReadPosition(source) if source is not None else None
+        self.refreshed = 0.0
 
     def __enter__(self) -> ProgressBar:
         size = self.position.size if self.position is not None else None
@@ -65,5 +69,9 @@ class ProgressBar:
             if position is not None and position > self.bar.n:
                 self.bar.update(position - self.bar.n)
             self.bar.set_postfix_str(_("%(n)s records") % {"n": f"{done:,}"}, refresh=False)
+            now = time.monotonic()
+            if now - self.refreshed > REFRESH_SECONDS:  # the bytes may not have moved
+                self.bar.refresh()
+                self.refreshed = now
         else:
             self.bar.update(done - self.bar.n)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
 import queue
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -98,6 +99,8 @@ def read_ahead(items: Iterator[Item]) -> Iterator[Item]:
                 return
             elif kind == "format_error":
                 raise ImportFormatError(**payload)
+            elif kind == "exception":
+                raise payload  # e.g. the forum refused the key: the caller knows that one
             else:
                 raise RuntimeError(f"the parser failed:\n{payload}")
     finally:
@@ -135,6 +138,12 @@ def _produce(items: Iterator[Item], channel: Any) -> None:
                 },
             )
         )
+    except Exception as error:
+        try:
+            pickle.dumps(error)
+            channel.put(("exception", error))
+        except Exception:  # noqa: BLE001 — an exception that cannot travel becomes text
+            channel.put(("error", traceback.format_exc()))
     except BaseException:  # noqa: BLE001 — everything must reach the parent
         channel.put(("error", traceback.format_exc()))
     finally:

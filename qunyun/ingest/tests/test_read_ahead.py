@@ -36,12 +36,24 @@ def test_a_format_error_in_the_parser_keeps_its_place() -> None:
     assert "line 7" in str(caught.value)
 
 
-def test_any_other_failure_is_reported_with_its_traceback() -> None:
+def test_another_exception_reaches_the_caller_as_itself() -> None:
     def broken() -> Iterator[tuple]:
         yield ("a", 1)
         raise KeyError("oops")
 
-    with pytest.raises(RuntimeError, match="KeyError"):
+    with pytest.raises(KeyError, match="oops"):
+        list(read_ahead(broken()))
+
+
+def test_an_exception_that_cannot_travel_arrives_as_its_traceback() -> None:
+    class Local(Exception):  # defined here: cannot be pickled
+        pass
+
+    def broken() -> Iterator[tuple]:
+        yield ("a", 1)
+        raise Local("bad")
+
+    with pytest.raises(RuntimeError, match="Local"):
         list(read_ahead(broken()))
 
 
