@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from qunyun.ingest.platforms import get_parser
+from qunyun.ingest.platforms.checks import kinds_per_channel
 from qunyun.ingest.platforms.discord.parser import parse
 from qunyun.ingest.platforms.discord.people import avatar_hash
 from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
@@ -268,13 +269,7 @@ def test_a_folder_yields_each_channel_file_sorted_by_name(tmp_path: Path) -> Non
         ("1012224565567721553", "announcements 公告", "GuildNews"),
         ("1012224565567721554", "闲聊 off-topic", "GuildTextChat"),
     ]
-    owners: list[str] = []
-    for record in records:
-        if isinstance(record, ChannelRecord):
-            owners.append(record.external_id)
-        else:
-            assert record.channel == owners[-1]
-    kinds = Counter((r.channel, r.kind) for r in records if isinstance(r, ActivityRecord))
+    kinds = kinds_per_channel(records)
     assert kinds == {
         ("1012224565567721553", K.MESSAGE): 2,
         ("1012224565567721554", K.JOIN): 1,

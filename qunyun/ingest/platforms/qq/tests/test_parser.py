@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.platforms import get_parser
+from qunyun.ingest.platforms.checks import kinds_per_channel
 from qunyun.ingest.platforms.qq.parser import parse
 from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
 
@@ -184,13 +185,7 @@ def test_a_gbk_file_with_several_chats_makes_one_channel_each() -> None:
         ("老王", "老王", "private"),
         ("123456789", "Python 交流群", "group"),
     ]
-    owners: list[str] = []
-    for record in records:
-        if isinstance(record, ChannelRecord):
-            owners.append(record.external_id)
-        else:
-            assert record.channel == owners[-1]
-    kinds = Counter((r.channel, r.kind) for r in records if isinstance(r, ActivityRecord))
+    kinds = kinds_per_channel(records)
     assert kinds == {
         ("湖之仆从（PST 8pm | BJT 11am）", ActivityKind.MESSAGE): 2,
         ("湖之仆从（PST 8pm | BJT 11am）", ActivityKind.JOIN): 1,
