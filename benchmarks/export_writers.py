@@ -15,6 +15,8 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from qunyun.ingest.platforms.wechat.parser import COLUMNS as WECHAT_COLUMNS
+
 START = 1_726_900_000
 STEP = 13
 WORDS_ZH = ["怎么", "同步", "导出", "笔记", "插件", "谢谢", "版本", "更新", "好用", "试试"]
@@ -190,22 +192,7 @@ def write_slack(path: Path, messages: int) -> None:
 def write_wechat(path: Path, messages: int) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(
-            [
-                "localId",
-                "TalkerId",
-                "Type",
-                "SubType",
-                "IsSender",
-                "CreateTime",
-                "Status",
-                "StrContent",
-                "StrTime",
-                "Remark",
-                "NickName",
-                "Sender",
-            ]
-        )
+        writer.writerow(WECHAT_COLUMNS)
         for i, epoch, person, name, text, _reply in _stream(messages):
             writer.writerow(
                 [

@@ -8,7 +8,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from qunyun.analytics.selectors import workspace_kpis
 from qunyun.dashboard.schemas import KpisOut, MemberOut, WorkspaceOut
-from qunyun.members.selectors import MEMBER_SORTS, MemberFilter, get_member, member_list
+from qunyun.members.selectors import MemberFilter, get_member, member_list
 from qunyun.workspaces.access import workspaces_for_user
 from qunyun.workspaces.api_auth import workspace_for_api
 
@@ -36,7 +36,7 @@ def members(  # type: ignore[no-untyped-def]
     workspace = workspace_for_api(request, slug)[0]
     return member_list(
         workspace,
-        MemberFilter(query=q, tag=tag, sort=sort if sort in MEMBER_SORTS else "-last_seen"),
+        MemberFilter(query=q, tag=tag, sort=sort),  # an unknown sort falls back to the default
     )
 
 

@@ -1,4 +1,5 @@
-"""Start imports from the web: store the upload, record the run, queue the work."""
+"""Start imports from the web (store the upload, record the run, queue the work), and
+what follows every import."""
 
 from __future__ import annotations
 
@@ -11,9 +12,20 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import get_valid_filename
 
+from qunyun.activity.snapshot import SnapshotRefresh, do_refresh_snapshot
 from qunyun.audit.actions import record_event
 from qunyun.ingest.models import ImportRun
+from qunyun.members.suggestions import SuggestionRun, do_find_duplicate_members
 from qunyun.workspaces.models import Workspace
+
+
+def do_after_import(
+    workspace: Workspace, *, acting_user: Any = None
+) -> tuple[SuggestionRun, SnapshotRefresh]:
+    """What follows every import, whoever started it: merge duplicates on strong evidence,
+    refresh the merge suggestions, then bring the analytics snapshot up to date."""
+    duplicates = do_find_duplicate_members(workspace, acting_user=acting_user)
+    return duplicates, do_refresh_snapshot(workspace)
 
 
 def do_queue_uploaded_import(

@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count
-
 from qunyun.activity.models import Activity, SnapshotState
 from qunyun.ingest.records import PersonRef
 from qunyun.members.models import Identity, Member
@@ -176,14 +174,3 @@ def do_resolve_name_only_identities(workspace: Workspace, touched: set[int]) -> 
     if stale_snapshot:
         SnapshotState.objects.filter(workspace=workspace).update(needs_rebuild=True)
     return folded
-
-
-def count_identities(workspace: Workspace) -> dict[str, int]:
-    """Identities per platform (for summaries)."""
-    rows = (
-        Identity.objects.filter(workspace=workspace)
-        .values("platform")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {row["platform"]: row["n"] for row in rows}

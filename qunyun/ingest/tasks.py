@@ -9,7 +9,7 @@ from typing import Any
 from django.core.cache import cache
 from django_tasks import task
 
-from qunyun.activity.snapshot import do_refresh_snapshot
+from qunyun.ingest.actions import do_after_import
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.models import ImportRun
 from qunyun.ingest.pipeline import do_import_records
@@ -48,10 +48,10 @@ class _Reporter:
             "elapsed": elapsed,
         }
         position = self.position() if self.position is not None else None
-        if position and self.position is not None and self.position.size:
-            share = position / self.position.size
+        if position:  # known and past the start, so the file has a size
+            share = position / self.position.size  # type: ignore[union-attr,operator]
             progress["percent"] = round(100 * share, 1)
-            progress["eta"] = elapsed * (1 - share) / share if share else None
+            progress["eta"] = elapsed * (1 - share) / share
         cache.set(self.key, progress, timeout=3600)
 
 
@@ -71,8 +71,7 @@ def run_import(import_run_id: int) -> str:
             progress=_Reporter(run.pk, path),
             run=run,
         )
-        do_find_duplicate_members(run.workspace, acting_user=run.started_by)
-        do_refresh_snapshot(run.workspace)
+        do_after_import(run.workspace, acting_user=run.started_by)
     except ImportFormatError:
         return ImportRun.Status.FAILED  # recorded on the run by the pipeline
     finally:
@@ -121,8 +120,7 @@ def sync_discourse(import_run_id: int, api_username: str) -> str:
             progress=_Reporter(run.pk),
             run=run,
         )
-        do_find_duplicate_members(run.workspace, acting_user=run.started_by)
-        do_refresh_snapshot(run.workspace)
+        do_after_import(run.workspace, acting_user=run.started_by)
     except DiscourseSyncError as error:
         if run.status != ImportRun.Status.FAILED:  # failed before the import began
             run.status = ImportRun.Status.FAILED

@@ -69,9 +69,9 @@ def imports(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     can_import = request.workspace_role in MEMBER_EDITORS  # type: ignore[attr-defined]
     form = UploadForm()
     forum = DiscourseForm()
+    if request.method == "POST" and not can_import:
+        raise PermissionDenied
     if request.method == "POST" and request.POST.get("action") == "discourse":
-        if not can_import:
-            raise PermissionDenied
         forum = DiscourseForm(request.POST)
         if forum.is_valid():
             run = do_queue_discourse_sync(
@@ -83,8 +83,6 @@ def imports(request: HttpRequest, workspace: Workspace) -> HttpResponse:
             )
             return redirect("import_run", slug=workspace.slug, run_id=run.pk)
     elif request.method == "POST":
-        if not can_import:
-            raise PermissionDenied
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             run = do_queue_uploaded_import(

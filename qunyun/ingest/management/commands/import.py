@@ -8,12 +8,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from qunyun.activity.snapshot import do_refresh_snapshot
+from qunyun.ingest.actions import do_after_import
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.management.follow_up import write_follow_up
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.platforms import PARSERS, get_parser
 from qunyun.ingest.progress import ProgressBar
-from qunyun.members.suggestions import do_find_duplicate_members
 from qunyun.workspaces.actions import do_get_or_create_workspace
 
 
@@ -51,8 +51,7 @@ class Command(BaseCommand):
                 _("The file could not be imported; nothing was written.\n%(error)s")
                 % {"error": error}
             ) from error
-        duplicates = do_find_duplicate_members(workspace)
-        refresh = do_refresh_snapshot(workspace)
+        duplicates, refresh = do_after_import(workspace)
         self.stdout.write(
             _(
                 "Imported %(path)s into “%(workspace)s”: %(read)d records read, "
@@ -72,14 +71,4 @@ class Command(BaseCommand):
                 "rate": f"{run.rate:,.0f}" if run.rate else "–",
             }
         )
-        self.stdout.write(
-            _(
-                "Duplicate members: %(merged)d merged on a shared verified email or phone, "
-                "%(open)d suggestions to review."
-            )
-            % {"merged": duplicates.auto_merged, "open": duplicates.suggested}
-        )
-        self.stdout.write(
-            _("Analytics snapshot refreshed: %(added)d activities added in %(seconds).2f s.")
-            % {"added": refresh.activities_added, "seconds": refresh.seconds}
-        )
+        write_follow_up(self.stdout, duplicates, refresh)

@@ -14,8 +14,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from qunyun.activity.snapshot import do_refresh_snapshot
+from qunyun.ingest.actions import do_after_import
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.management.follow_up import write_follow_up
 from qunyun.ingest.platforms.discourse.client import DiscourseClient, DiscourseSyncError
 from qunyun.ingest.progress import ProgressBar
 from qunyun.ingest.sync import do_sync_discourse
@@ -69,7 +70,7 @@ class Command(BaseCommand):
                 _("The forum's answer could not be imported; nothing was written.\n%(error)s")
                 % {"error": error}
             ) from error
-        refresh = do_refresh_snapshot(workspace)
+        duplicates, refresh = do_after_import(workspace)
         self.stdout.write(
             _(
                 "Synced %(url)s into “%(workspace)s” (posts after #%(cursor)d): "
@@ -90,7 +91,4 @@ class Command(BaseCommand):
                 "requests": client.requests_made,
             }
         )
-        self.stdout.write(
-            _("Analytics snapshot refreshed: %(added)d activities added in %(seconds).2f s.")
-            % {"added": refresh.activities_added, "seconds": refresh.seconds}
-        )
+        write_follow_up(self.stdout, duplicates, refresh)
