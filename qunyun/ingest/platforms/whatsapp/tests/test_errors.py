@@ -6,7 +6,6 @@ fixture: the parser must then yield well-formed records or raise ImportFormatErr
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -17,26 +16,13 @@ from hypothesis import strategies as st
 
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.platforms.whatsapp.parser import parse
+from qunyun.ingest.platforms.whatsapp.tests.test_parser import write, write_zip
 from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ANDROID = FIXTURES / "WhatsApp Chat with 群运 Qunyun 社区.txt"
 IOS_ZIP = FIXTURES / "WhatsApp Chat - 读书会 Book Club.zip"
 ALL = sorted(FIXTURES.iterdir())
-
-
-def write(tmp_path: Path, content: str | bytes, name: str = "chat.txt") -> Path:
-    path = tmp_path / name
-    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return path
-
-
-def write_zip(tmp_path: Path, members: dict[str, bytes], name: str = "chat.zip") -> Path:
-    path = tmp_path / name
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for member, data in members.items():
-            archive.writestr(member, data)
-    return path
 
 
 def errors_of(path: Path) -> ImportFormatError:
