@@ -26,6 +26,18 @@ class Tag(models.Model):
         return self.name
 
 
+class Segment(models.TextChoices):
+    """Lifecycle segments; the rules are in ``qunyun.analytics.segments`` (docs/segments.md)."""
+
+    NEW = "new", _("New")
+    ACTIVE = "active", _("Active")
+    CORE = "core", _("Core (KOC)")
+    SILENT = "silent", _("Silent")
+    AT_RISK = "at_risk", _("At risk")
+    CHURNED = "churned", _("Churned")
+    CASUAL = "casual", _("Casual")
+
+
 class Member(models.Model):
     """One person in one community, whatever the platforms they use."""
 
@@ -41,6 +53,17 @@ class Member(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="members", verbose_name=_("tags"))
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Written back in bulk by analytics (segments, score, churn risk); never typed in.
+    segment = models.CharField(
+        _("segment"), max_length=16, choices=Segment.choices, blank=True, db_index=True
+    )
+    engagement_score = models.FloatField(_("engagement score"), default=0.0, db_index=True)
+    #: {"telegram": 12.5, "discord": 3.0, …}
+    engagement_by_platform = models.JSONField(_("engagement by platform"), default=dict, blank=True)
+    churn_risk = models.FloatField(_("churn risk"), null=True, blank=True, db_index=True)
+    #: [{"feature": "recency_days", "value": 41, "direction": "up"}, …] — rendered in words
+    churn_reasons = models.JSONField(_("churn reasons"), default=list, blank=True)
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("member")

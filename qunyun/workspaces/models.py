@@ -29,6 +29,14 @@ class Workspace(models.Model):
         validators=[validate_time_zone],
         help_text=_("Days in every report are calendar days in this zone."),
     )
+    #: Overrides of the segment rules and score weights; the keys and their defaults are
+    #: in ``qunyun.analytics.segments.DEFAULT_RULES`` (docs/segments.md).
+    analytics_settings = models.JSONField(
+        _("analytics settings"),
+        default=dict,
+        blank=True,
+        help_text=_("Segment rules and engagement score weights that differ from the defaults."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
