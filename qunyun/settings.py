@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "qunyun.analytics",
     "qunyun.dashboard",
     "qunyun.demo",
+    "qunyun.backups",
 ]
 
 MIDDLEWARE = [
