@@ -30,8 +30,8 @@ from typing import Any
 
 import orjson
 from django.apps import apps
-from django.core.management.color import no_style
 from django.conf import settings
+from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils.translation import gettext as _
