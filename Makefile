@@ -27,6 +27,7 @@ serve: install
 lint: install
 	$(BIN)/ruff check qunyun benchmarks
 	$(BIN)/ruff format --check qunyun benchmarks
+	$(BIN)/bandit -r qunyun -x '*/tests/*' --severity-level high --confidence-level high -q
 
 typecheck: install
 	$(BIN)/mypy qunyun

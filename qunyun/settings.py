@@ -89,10 +89,14 @@ INSTALLED_APPS = [
     "qunyun.dashboard",
     "qunyun.demo",
     "qunyun.backups",
+    "qunyun.accounts",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "qunyun.accounts.throttling.ApiIpRateLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -208,6 +212,58 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content Security Policy (django-csp): scripts only from our own static files — no inline
+# script, no eval. Inline *styles* stay allowed: plotly.js and htmx set element styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Behind a TLS-terminating proxy in production (QUNYUN_HTTPS=1): secure cookies, HSTS,
+# redirect plain HTTP. `qunyun check --deploy` is clean with it (docs/security.md).
+HTTPS = env_bool("QUNYUN_HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("QUNYUN_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("QUNYUN_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a commitment of the whole domain that is hard to undo: the
+        # operator opts in with QUNYUN_HSTS_PRELOAD=1; not opting in is not a defect.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate such as ``600/min`` (units: s, min, h, day)."""
+    value = os.environ.get(name) or default
+    count, _slash, unit = value.partition("/")
+    if not count.isdigit() or unit not in {"s", "sec", "m", "min", "h", "hour", "d", "day"}:
+        raise ImproperlyConfigured(f"{name} must look like 600/min, not {value!r}")
+    return value
+
+
+# Rate limits (docs/security.md): the API per user and per client IP (429 + Retry-After),
+# failed logins per username.
+API_RATE_PER_USER = env_rate("QUNYUN_API_RATE_PER_USER", "600/min")
+API_RATE_PER_IP = env_rate("QUNYUN_API_RATE_PER_IP", "1200/min")
+LOGIN_FAILURE_LIMIT = int(os.environ.get("QUNYUN_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("QUNYUN_LOGIN_FAILURE_WINDOW_SECONDS", "1800"))
 
 LOGGING = {
     "version": 1,

@@ -6,13 +6,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from qunyun.accounts.views import LoginView
 from qunyun.api import api
 
 urlpatterns = [
     path("", include("qunyun.dashboard.urls")),
     path("", include("qunyun.members.urls")),
     path("", include("qunyun.ingest.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "qunyun.accounts"
+    verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from qunyun.accounts import signals  # noqa: F401  (audit of logins)

@@ -1,0 +1,44 @@
+"""Logins, logouts and failed logins go to the audit log; failures also count toward the limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from qunyun.accounts.limits import clear_login_failures, record_login_failure
+from qunyun.audit.actions import record_event
+
+
+def _ip(request: Any) -> str:
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+@receiver(user_logged_in)
+def audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    clear_login_failures(user.get_username())
+    record_event(
+        "user_logged_in", workspace=None, actor=user, target=user.get_username(), ip=_ip(request)
+    )
+
+
+@receiver(user_logged_out)
+def audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        record_event(
+            "user_logged_out",
+            workspace=None,
+            actor=user,
+            target=user.get_username(),
+            ip=_ip(request),
+        )
+
+
+@receiver(user_login_failed)
+def audit_failed_login(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
+    username = str(credentials.get("username", ""))[:150]
+    record_login_failure(username)
+    record_event("login_failed", workspace=None, target=username, ip=_ip(request))
