@@ -37,6 +37,16 @@ class Workspace(models.Model):
         blank=True,
         help_text=_("Segment rules and engagement score weights that differ from the defaults."),
     )
+    #: Keep members' activities this many days (PIPL Art. 19); empty: keep them all.
+    retention_days = models.PositiveIntegerField(
+        _("retention (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Activities older than this, and members not seen since, are deleted every day. "
+            "Leave empty to keep everything."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

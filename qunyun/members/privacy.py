@@ -1,0 +1,335 @@
+"""Members' privacy rights: access/portability (PIPL Art. 45, GDPR Art. 15, 20) and
+erasure (PIPL Art. 47, GDPR Art. 17), a workspace retention policy (PIPL Art. 19) and a
+pseudonymized export for analysts. docs/privacy.md says what each does.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import secrets
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from qunyun.activity.models import Activity, SnapshotState
+from qunyun.audit.actions import record_event
+from qunyun.audit.models import AuditEvent
+from qunyun.ingest.models import ImportRun
+from qunyun.members.models import Identity, Member, MergeSuggestion
+from qunyun.workspaces.models import Workspace
+
+ERASED = "[erased]"
+
+#: Every model that points at a member (or at one of their identities), and what the
+#: member's data export does with it. A test fails when a new link is in neither list.
+EXPORTED: dict[str, str] = {
+    "members.Identity": "identities",
+    "activity.Activity": "activities",
+    "members.Member_tags": "tags",
+    "members.MergeSuggestion": "merge_suggestions",
+}
+EXCLUDED: dict[str, str] = {}
+
+
+def member_links() -> set[str]:
+    """Labels of the models with a foreign key or many-to-many to Member or Identity."""
+    from django.apps import apps
+
+    found = {"members.Identity"}
+    for model in apps.get_models(include_auto_created=True):
+        for field in model._meta.get_fields():
+            if field.related_model not in (Member, Identity):
+                continue
+            if isinstance(field, models.ManyToManyField):
+                found.add(field.remote_field.through._meta.label)  # type: ignore[union-attr]
+            elif isinstance(field, models.ForeignKey):  # one-to-one included
+                found.add(model._meta.label)
+    found.discard("members.Member")
+    return found
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def member_data(workspace: Workspace, member: Member) -> dict[str, Any]:
+    """Everything Qunyun holds about one member, as plain JSON-ready data."""
+
+    def rows(queryset: models.QuerySet, fields: list[str]) -> list[dict[str, Any]]:
+        return [{k: _plain(v) for k, v in row.items()} for row in queryset.values(*fields)]
+
+    profile_fields = [
+        "id", "display_name", "first_seen_at", "last_seen_at", "activity_count",
+        "message_count", "is_bot", "notes", "created_at", "segment", "engagement_score",
+        "engagement_by_platform", "churn_risk", "churn_reasons", "scored_at",
+    ]  # fmt: skip
+    profile = rows(Member.objects.filter(pk=member.pk), profile_fields)[0]
+    suggestions = MergeSuggestion.objects.filter(workspace=workspace).filter(
+        models.Q(member_a=member) | models.Q(member_b=member)
+    )
+    return {
+        "workspace": {"slug": workspace.slug, "name": workspace.name},
+        "exported_at": timezone.now().isoformat(),
+        "member": profile,
+        "identities": rows(
+            member.identities.order_by("id"),
+            [
+                "platform",
+                "external_id",
+                "handle",
+                "display_name",
+                "email",
+                "phone",
+                "avatar_hash",
+                "is_bot",
+                "created_at",
+            ],
+        ),  # fmt: skip
+        "tags": list(member.tags.order_by("name").values_list("name", flat=True)),
+        "activities": rows(
+            Activity.objects.filter(workspace=workspace, member=member).order_by("occurred_at"),
+            [
+                "source",
+                "channel__name",
+                "external_id",
+                "kind",
+                "occurred_at",
+                "text",
+                "reply_to",
+                "thread",
+                "attrs",
+            ],
+        ),  # fmt: skip
+        "merge_suggestions": rows(
+            suggestions.order_by("id"),
+            ["member_a_id", "member_b_id", "score", "evidence", "status"],
+        ),
+        "audit_events": rows(
+            AuditEvent.objects.filter(workspace=workspace, target=f"member:{member.pk}"),
+            ["action", "created_at", "params"],
+        ),
+    }
+
+
+def do_export_member(
+    workspace: Workspace, member: Member, *, acting_user: Any = None
+) -> dict[str, Any]:
+    """The member's data (a subject access request); the export itself is audited."""
+    data = member_data(workspace, member)
+    record_event(
+        "member_data_exported",
+        workspace=workspace,
+        actor=acting_user,
+        target=f"member:{member.pk}",
+        activities=len(data["activities"]),
+    )
+    return data
+
+
+def member_data_xlsx(data: dict[str, Any]) -> bytes:
+    """The same data as a workbook: one sheet per section (Excel opens Chinese fine)."""
+    book = Workbook(write_only=True)
+    sheets = {
+        _("Profile"): [data["member"]],
+        _("Identities"): data["identities"],
+        _("Tags"): [{"tag": t} for t in data["tags"]],
+        _("Activities"): data["activities"],
+        _("Merge suggestions"): data["merge_suggestions"],
+        _("Audit events"): data["audit_events"],
+    }
+    for title, items in sheets.items():
+        sheet = book.create_sheet(title[:31])
+        columns = list(items[0]) if items else []
+        sheet.append(columns)
+        for item in items:
+            sheet.append([_cell(item[c]) for c in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+@dataclass
+class Erasure:
+    member_id: int
+    activities: int
+    identities: int
+    audit_events_redacted: int
+
+
+def _personal_strings(member: Member) -> set[str]:
+    values = {member.display_name}
+    for identity in member.identities.all():
+        values |= {
+            identity.display_name,
+            identity.handle,
+            identity.external_id,
+            identity.email,
+            identity.phone,
+        }
+    return {v for v in values if v and len(v) >= 2}
+
+
+def _redact(value: Any, secrets_: set[str]) -> Any:
+    if isinstance(value, str):
+        for secret in sorted(secrets_, key=len, reverse=True):
+            value = value.replace(secret, ERASED)
+        return value
+    if isinstance(value, list):
+        return [_redact(v, secrets_) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact(v, secrets_) for k, v in value.items()}
+    return value
+
+
+@transaction.atomic
+def do_erase_member(workspace: Workspace, member: Member, *, acting_user: Any = None) -> Erasure:
+    """Delete a member entirely: rows, then the analytics snapshot rebuilt without them.
+
+    The audit log keeps its events, but personal values of this member inside them (names,
+    handles, account ids, email, phone) are replaced by "[erased]"; the erasure itself is
+    recorded by member id only.
+    """
+    erasure = _erase_rows(workspace, member, acting_user)
+    transaction.on_commit(lambda: _rebuild_without_them(workspace))
+    return erasure
+
+
+def _erase_rows(workspace: Workspace, member: Member, acting_user: Any) -> Erasure:
+    if member.workspace_id != workspace.pk:
+        raise PermissionError("member of another workspace")
+    personal = _personal_strings(member)
+    redacted = 0
+    for event in AuditEvent.objects.filter(workspace=workspace).only("id", "params", "target"):
+        params, target = _redact(event.params, personal), _redact(event.target, personal)
+        if params != event.params or target != event.target:
+            AuditEvent.objects.filter(pk=event.pk).update(params=params, target=target)
+            redacted += 1
+    for run in ImportRun.objects.filter(workspace=workspace).only("id", "errors"):
+        errors = _redact(run.errors, personal)
+        if errors != run.errors:
+            ImportRun.objects.filter(pk=run.pk).update(errors=errors)
+    activities = Activity.objects.filter(workspace=workspace, member=member).delete()[0]
+    identities = Identity.objects.filter(workspace=workspace, member=member).delete()[0]
+    member_id = member.pk
+    member.delete()
+    SnapshotState.objects.filter(workspace=workspace).update(needs_rebuild=True)
+    record_event(
+        "member_erased",
+        workspace=workspace,
+        actor=acting_user,
+        target=f"member:{member_id}",
+        activities=activities,
+        identities=identities,
+    )
+    return Erasure(member_id, activities, identities, redacted)
+
+
+def _rebuild_without_them(workspace: Workspace) -> None:
+    from qunyun.activity.snapshot import do_refresh_snapshot
+
+    do_refresh_snapshot(workspace, rebuild=True)
+    cache.clear()  # cached figures and pages may hold the member's rows
+
+
+@dataclass
+class Purge:
+    activities: int
+    members: int
+
+
+@transaction.atomic
+def do_purge_expired(workspace: Workspace, *, now: datetime | None = None) -> Purge:
+    """Apply the workspace's retention policy: delete activities older than
+    ``retention_days`` and members not seen within it (none when the policy is empty)."""
+    if not workspace.retention_days:
+        return Purge(0, 0)
+    cutoff = (now or timezone.now()) - timedelta(days=workspace.retention_days)
+    activities = Activity.objects.filter(workspace=workspace, occurred_at__lt=cutoff).delete()[0]
+    stale = (
+        Member.objects.filter(workspace=workspace)
+        .filter(
+            models.Q(last_seen_at__lt=cutoff)
+            | models.Q(last_seen_at__isnull=True, created_at__lt=cutoff)
+        )
+        .exclude(activities__isnull=False)  # nothing of theirs is left inside the window
+        .distinct()
+    )
+    members = 0
+    for member in stale:
+        _erase_rows(workspace, member, None)
+        members += 1
+    if activities or members:
+        SnapshotState.objects.filter(workspace=workspace).update(needs_rebuild=True)
+        record_event(
+            "retention_applied",
+            workspace=workspace,
+            target=f"workspace:{workspace.pk}",
+            activities=activities,
+            members=members,
+            older_than=cutoff.isoformat(),
+        )
+        transaction.on_commit(lambda: _rebuild_without_them(workspace))
+    return Purge(activities, members)
+
+
+def pseudonymized_export(workspace: Workspace, *, acting_user: Any = None) -> bytes:
+    """A zip for analysts: activities and members keyed by pseudonyms, no names, no text.
+
+    Pseudonyms are HMAC-SHA256 of the member id under a key drawn fresh for each export,
+    so two exports cannot be joined with each other or with the live data.
+    """
+    key = secrets.token_bytes(32)
+
+    def pseudonym(member_id: int) -> str:
+        return hmac.new(key, str(member_id).encode(), hashlib.sha256).hexdigest()[:16]
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        members = io.StringIO()
+        writer = csv.writer(members)
+        writer.writerow(
+            ["member", "first_seen_at", "last_seen_at", "activity_count", "segment",
+             "engagement_score", "is_bot"]
+        )  # fmt: skip
+        for row in Member.objects.filter(workspace=workspace).order_by("id").values_list(
+            "id", "first_seen_at", "last_seen_at", "activity_count", "segment",
+            "engagement_score", "is_bot",
+        ):  # fmt: skip
+            writer.writerow([pseudonym(row[0]), *[_plain(v) for v in row[1:]]])
+        archive.writestr("members.csv", members.getvalue())
+        activities = io.StringIO()
+        writer = csv.writer(activities)
+        writer.writerow(["member", "source", "channel", "kind", "occurred_at", "text_length"])
+        query = (
+            Activity.objects.filter(workspace=workspace)
+            .order_by("id")
+            .values_list("member_id", "source", "channel_id", "kind", "occurred_at", "text")
+        )
+        for member_id, source, channel_id, kind, occurred_at, text in query.iterator(5000):
+            writer.writerow(
+                [pseudonym(member_id), source, channel_id, kind, occurred_at.isoformat(), len(text)]
+            )
+        archive.writestr("activities.csv", activities.getvalue())
+    record_event("workspace_pseudonymized_export", workspace=workspace, actor=acting_user,
+                 target=f"workspace:{workspace.pk}")  # fmt: skip
+    return out.getvalue()
