@@ -2,20 +2,25 @@
 
 This module is the only bridge between the ORM and analytics: it appends new activities
 (by id watermark) to Parquet part files under ``SNAPSHOT_DIR/<workspace id>/`` as Arrow,
-never row by row, and keeps the member × day rollup next to them, filled from the same
-part. Analytics reads these files and nothing else.
+never row by row, and keeps the rollups (member × day, channel × hour of the week) next to
+them, filled from the same part. Analytics reads these files and nothing else. The text
+is read only to mark questions (``is_question``, :mod:`qunyun.analytics.questions`) and
+is never stored.
 
 Layout::
 
     <workspace>/activities/part-<generation>-<first id>-<last id>.parquet
     <workspace>/member_day/part-<generation>-<first id>-<last id>.parquet
+    <workspace>/channel_hour/part-<generation>-<first id>-<last id>.parquet
     <workspace>/members.parquet      (rewritten on every refresh; small)
     <workspace>/channels.parquet
+    <workspace>/FORMAT                (SNAPSHOT_FORMAT; another value → rebuilt)
 
 A rollup part aggregates one activities part; a member-day split over two parts is
 summed again by the readers, so appending stays correct. When rows already in the
-snapshot change (a merge, a name resolved, a deletion, a new time zone) the snapshot is
-rebuilt from scratch under a new generation.
+snapshot change (a merge, a name resolved, a deletion, a new time zone) or the layout
+changes (a new ``SNAPSHOT_FORMAT``) the snapshot is rebuilt from scratch under a new
+generation.
 """
 
 from __future__ import annotations
@@ -34,11 +39,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from qunyun.activity.models import Activity, Channel, SnapshotState
+from qunyun.analytics.questions import is_question
 from qunyun.ingest.records import ACTIVE_KINDS, MESSAGE_KINDS, ActivityKind
 from qunyun.members.models import Member
 from qunyun.workspaces.models import Workspace
 
 FETCH_ROWS = 200_000
+#: Bump when the files' columns change: older snapshots are then rebuilt.
+SNAPSHOT_FORMAT = "2"
 
 ACTIVITY_SCHEMA = pa.schema(
     [
@@ -52,6 +60,8 @@ ACTIVITY_SCHEMA = pa.schema(
         ("external_id", pa.string()),
         ("reply_to", pa.string()),
         ("thread", pa.string()),
+        ("is_question", pa.bool_()),
+        ("hour_of_week", pa.int16()),
     ]
 )
 
@@ -66,6 +76,17 @@ class SnapshotRefresh:
 
 def snapshot_dir(workspace: Workspace) -> Path:
     return Path(settings.SNAPSHOT_DIR) / str(workspace.pk)
+
+
+def snapshot_is_current(workspace: Workspace) -> bool:
+    """Whether the snapshot folder exists in the current layout (else: rebuild it)."""
+    base = snapshot_dir(workspace)
+    marker = base / "FORMAT"
+    return (
+        (base / "members.parquet").exists()
+        and marker.exists()
+        and marker.read_text().strip() == SNAPSHOT_FORMAT
+    )
 
 
 def _epoch_us_sql() -> str:
@@ -89,7 +110,7 @@ def do_refresh_snapshot(workspace: Workspace, *, rebuild: bool = False) -> Snaps
         rebuild
         or state.needs_rebuild
         or state.time_zone != workspace.time_zone
-        or not (base / "members.parquet").exists()
+        or not snapshot_is_current(workspace)
     )
     if rebuild:
         state.generation += 1
@@ -100,13 +121,14 @@ def do_refresh_snapshot(workspace: Workspace, *, rebuild: bool = False) -> Snaps
             shutil.rmtree(base)
     (base / "activities").mkdir(parents=True, exist_ok=True)
     (base / "member_day").mkdir(parents=True, exist_ok=True)
+    (base / "channel_hour").mkdir(parents=True, exist_ok=True)
 
     added = 0
     watermark = state.activity_watermark
     table = Activity._meta.db_table
     sql = (
         f"SELECT id, member_id, channel_id, source, kind, {_epoch_us_sql()}, "  # noqa: S608
-        f"external_id, reply_to, thread FROM {table} "
+        f"external_id, reply_to, thread, text FROM {table} "
         "WHERE id > %s AND workspace_id = %s ORDER BY id"
     )
     # A server-side cursor on PostgreSQL (it needs a transaction): millions of rows must
@@ -123,10 +145,12 @@ def do_refresh_snapshot(workspace: Workspace, *, rebuild: bool = False) -> Snaps
             name = f"part-{state.generation}-{rows[0][0]}-{rows[-1][0]}.parquet"
             _write_atomically(part, base / "activities" / name)
             _write_atomically(member_day_rollup(part), base / "member_day" / name)
+            _write_atomically(channel_hour_rollup(part), base / "channel_hour" / name)
             added += len(rows)
             watermark = rows[-1][0]
     _write_atomically(_members_table(workspace), base / "members.parquet")
     _write_atomically(_channels_table(workspace), base / "channels.parquet")
+    (base / "FORMAT").write_text(SNAPSHOT_FORMAT)
     state.activity_watermark = watermark
     state.refreshed_at = timezone.now()
     state.save()
@@ -134,11 +158,13 @@ def do_refresh_snapshot(workspace: Workspace, *, rebuild: bool = False) -> Snaps
 
 
 def _activities_table(rows: list[tuple], time_zone: str) -> pa.Table:
-    ids, members, channels, sources, kinds, epochs, external, reply_to, thread = zip(
+    ids, members, channels, sources, kinds, epochs, external, reply_to, thread, text = zip(
         *rows, strict=True
     )
     occurred = pa.array(epochs, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
     local = pc.local_timestamp(occurred.cast(pa.timestamp("us", tz=time_zone)))
+    # Monday 00:00 local = 0 … Sunday 23:00 = 167
+    hour_of_week = pc.add(pc.multiply(pc.day_of_week(local), 24), pc.hour(local))
     return pa.Table.from_arrays(
         [
             pa.array(ids, pa.int64()),
@@ -151,6 +177,8 @@ def _activities_table(rows: list[tuple], time_zone: str) -> pa.Table:
             pa.array(external, pa.string()),
             pa.array(reply_to, pa.string()),
             pa.array(thread, pa.string()),
+            is_question(pa.array(text, pa.string())),
+            hour_of_week.cast(pa.int16()),
         ],
         schema=ACTIVITY_SCHEMA,
     )
@@ -163,6 +191,7 @@ def member_day_rollup(activities: pa.Table) -> pa.Table:
     def flag(kinds: set[str]) -> pa.Array:
         return pc.cast(pc.is_in(kind, pa.array(sorted(kinds))), pa.int64())
 
+    message_kinds = sorted(str(k) for k in MESSAGE_KINDS)
     occurred = activities["occurred_at"]
     null_ts = pa.nulls(len(activities), pa.timestamp("us", tz="UTC"))
     is_join = pc.equal(kind, ActivityKind.JOIN.value)
@@ -180,6 +209,10 @@ def member_day_rollup(activities: pa.Table) -> pa.Table:
             "n_posts": flag({ActivityKind.POST.value}),
             "n_joins": flag({ActivityKind.JOIN.value}),
             "n_leaves": flag({ActivityKind.LEAVE.value}),
+            "n_questions": pc.cast(
+                pc.and_(activities["is_question"], pc.is_in(kind, pa.array(message_kinds))),
+                pa.int64(),
+            ),
             "last_join_at": pc.if_else(is_join, occurred, null_ts),
             "last_leave_at": pc.if_else(is_leave, occurred, null_ts),
         }
@@ -195,6 +228,7 @@ def member_day_rollup(activities: pa.Table) -> pa.Table:
             "n_posts",
             "n_joins",
             "n_leaves",
+            "n_questions",
         )
     ]
     grouped = enriched.group_by(["member_id", "channel_id", "day"]).aggregate(
@@ -205,6 +239,33 @@ def member_day_rollup(activities: pa.Table) -> pa.Table:
         "last_leave_at_max": "last_leave_at",
     }
     return grouped.rename_columns([renamed.get(n, n) for n in grouped.column_names])
+
+
+def channel_hour_rollup(activities: pa.Table) -> pa.Table:
+    """Messages and active-kind activities per channel × local day × local hour of week."""
+    kind = activities["kind"]
+
+    def flag(kinds: set[str]) -> pa.Array:
+        return pc.cast(pc.is_in(kind, pa.array(sorted(kinds))), pa.int64())
+
+    enriched = pa.table(
+        {
+            "channel_id": activities["channel_id"],
+            "day": activities["day"],
+            "hour_of_week": activities["hour_of_week"],
+            "n_messages": flag({str(k) for k in MESSAGE_KINDS}),
+            "n_active": flag({str(k) for k in ACTIVE_KINDS}),
+        }
+    )
+    grouped = enriched.group_by(["channel_id", "day", "hour_of_week"]).aggregate(
+        [("n_messages", "sum"), ("n_active", "sum")]
+    )
+    return grouped.rename_columns(
+        [
+            {"n_messages_sum": "n_messages", "n_active_sum": "n_active"}.get(n, n)
+            for n in grouped.column_names
+        ]
+    )
 
 
 def _members_table(workspace: Workspace) -> pa.Table:

@@ -1,6 +1,8 @@
 """The headline KPIs of a workspace, computed from its snapshot (``qunyun kpis``).
 
-Returns plain data (dicts of numbers and ISO dates), never HTML.
+Returns plain data (dicts of numbers and ISO dates), never HTML. The keys are the shared
+contract read by the pages, ``qunyun kpis --json`` and the benchmark; every figure is
+defined in ``docs/metrics.md``.
 """
 
 from __future__ import annotations
@@ -10,18 +12,29 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from ibis.expr.types import Table
 
-from qunyun.analytics import metrics
+from qunyun.analytics import cohorts, metrics, segments
 from qunyun.analytics.backend import connect, execute, read_parquet
+from qunyun.analytics.response import questions_section
+
+#: Top contributors and questions look back this many days, as_of included.
+RECENT_DAYS = 30
+#: The heatmap covers four whole weeks, so every hour of the week counts four times.
+HEATMAP_DAYS = 28
+TOP_CONTRIBUTORS = 20
+RETENTION_WEEKS = 8
 
 
 def _has_parts(folder: Path) -> bool:
     return folder.is_dir() and any(folder.glob("*.parquet"))
 
 
-def empty_kpis() -> dict[str, Any]:
+def empty_kpis(period: str = "day", channel_id: int | None = None) -> dict[str, Any]:
     return {
         "as_of": None,
+        "period": period,
+        "channel_id": channel_id,
         "members_total": 0,
         "active_members_1d": 0,
         "active_members_7d": 0,
@@ -29,25 +42,63 @@ def empty_kpis() -> dict[str, Any]:
         "stickiness": 0.0,
         "new_members_30d": 0,
         "messages_total": 0,
-        "series": {"daily": []},
+        "growth": {"joined": 0, "left": 0, "net_growth": 0, "growth_rate": None},
+        "engagement": {
+            "engagement_rate": None,
+            "messages_per_active_member": None,
+            "reply_rate": None,
+            "top_1pct_share": None,
+            "top_10pct_share": None,
+        },
+        "series": {"daily": [], "by_period": []},
+        "heatmap": {"hour_of_week": [[0] * 24 for _ in range(7)]},
+        "top_contributors": [],
+        "questions": {
+            "total": 0,
+            "answered": 0,
+            "answered_1h_share": None,
+            "answered_24h_share": None,
+            "median_first_response_minutes": None,
+            "unanswered": [],
+        },
+        "retention": {"weeks": RETENTION_WEEKS, "cohorts": []},
+        "lifecycle": [],
+        "silent_members": 0,
+        "segments": dict.fromkeys(segments.PRECEDENCE, 0),
     }
 
 
 def compute_kpis(
-    snapshot: Path, *, as_of: date | None = None, backend: str | None = None
+    snapshot: Path,
+    *,
+    as_of: date | None = None,
+    period: str = "day",
+    channel_id: int | None = None,
+    backend: str | None = None,
+    segment_rules: segments.SegmentRules | None = None,
 ) -> dict[str, Any]:
-    """KPIs as of ``as_of`` (default: the last day with activity) with a daily series."""
+    """KPIs as of ``as_of`` (default: the last day with activity), per ``period``.
+
+    ``period`` is "day", "week" (from Monday) or "month" (calendar); with ``channel_id``
+    every figure is restricted to that channel. ``segment_rules`` default to the
+    default rules of :mod:`qunyun.analytics.segments`.
+    """
+    if period not in metrics.PERIODS:
+        raise ValueError(f"unknown period {period!r}")
     folder = snapshot / "member_day"
     if not _has_parts(folder):
-        return empty_kpis()
+        return empty_kpis(period, channel_id)
     con = connect(backend)
-    md = read_parquet(con, folder)
-    first_day = _as_date(execute(metrics.first_activity_day(md)))
+    md = metrics.in_channel(read_parquet(con, folder), channel_id)
+    first = execute(metrics.first_activity_day(md))
+    if first is None or pd.isna(first):  # nothing in that channel
+        return empty_kpis(period, channel_id)
+    first_day = _as_date(first)
     last_day = _as_date(execute(metrics.last_activity_day(md)))
     end = as_of or last_day
     start = first_day
     if end < start:
-        result = empty_kpis()
+        result = empty_kpis(period, channel_id)
         result["as_of"] = end.isoformat()
         return result
 
@@ -57,8 +108,10 @@ def compute_kpis(
 
     sticky_start = max(start, end - timedelta(days=29))
     stickiness_value = execute(metrics.stickiness(md, sticky_start, end))
-    return {
+    headline = {
         "as_of": end.isoformat(),
+        "period": period,
+        "channel_id": channel_id,
         "members_total": scalar(metrics.members_total(md, end)),
         "active_members_1d": scalar(metrics.active_members_between(md, end, end)),
         "active_members_7d": scalar(
@@ -70,8 +123,129 @@ def compute_kpis(
         "stickiness": 0.0 if pd.isna(stickiness_value) else round(float(stickiness_value), 4),
         "new_members_30d": scalar(metrics.new_members_between(md, end - timedelta(days=29), end)),
         "messages_total": scalar(metrics.messages_until(md, end)),
-        "series": {"daily": daily_series(md, start, end)},
     }
+    members = read_parquet(con, snapshot / "members.parquet")
+    by_period = period_series(md, start, end, period)
+    return headline | {
+        "series": {"daily": daily_series(md, start, end), "by_period": by_period},
+        **_sections(
+            snapshot, con, md, members, start, end, period, channel_id, by_period, segment_rules
+        ),
+    }
+
+
+def _sections(
+    snapshot: Path,
+    con: Any,
+    md: Table,
+    members: Table,
+    start: date,
+    end: date,
+    period: str,
+    channel_id: int | None,
+    by_period: list[dict[str, Any]],
+    segment_rules: segments.SegmentRules | None,
+) -> dict[str, Any]:
+    """The sections beyond the headline figures, each from its own module."""
+    current = by_period[-1]
+    recent = max(start, end - timedelta(days=RECENT_DAYS - 1))
+    return {
+        "growth": {k: current[k] for k in ("joined", "left", "net_growth", "growth_rate")},
+        "engagement": engagement_section(md, current, end),
+        "heatmap": heatmap_section(con, snapshot / "channel_hour", end, channel_id),
+        "top_contributors": contributors_section(md, members, recent, end),
+        "questions": questions_section(
+            read_parquet(con, snapshot / "activities"), members, md, recent, end, channel_id
+        ),
+        "retention": cohorts.retention_section(md, end, channel_id, weeks=RETENTION_WEEKS),
+        "lifecycle": cohorts.lifecycle_section(md, end, period, channel_id),
+        "silent_members": cohorts.silent_members(md, members, end, channel_id),
+        "segments": segments.segments_section(md, members, end, segment_rules),
+    }
+
+
+def period_series(md: Table, start: date, end: date, period: str) -> list[dict[str, Any]]:
+    """One entry per period from the one holding ``start`` to the one holding ``end``.
+
+    The last period stops at ``end``; members_total is at each period's end.
+    """
+    cal = metrics.calendar(start, end, period)
+    values: dict[date, dict[str, int]] = {}
+    for frame in (
+        execute(metrics.membership_changes(md, cal)),
+        execute(metrics.active_members_by_period(md, cal)),
+        execute(metrics.messages_by_period(md, cal)),
+    ):
+        for row in frame.to_dict("records"):
+            entry = values.setdefault(_as_date(row.pop("period_start")), {})
+            entry.update({k: 0 if pd.isna(v) else int(v) for k, v in row.items()})
+    series, total = [], 0
+    for day in sorted({metrics.period_start(d, period) for d in _days(start, end)}):
+        v = values.get(day, {})
+        joined, left, active = v.get("joined", 0), v.get("left", 0), v.get("active_members", 0)
+        messages, replies = v.get("messages", 0), v.get("replies", 0)
+        before, total = total, total + joined - left
+        series.append(
+            {
+                "period_start": day.isoformat(),
+                "joined": joined,
+                "left": left,
+                "net_growth": joined - left,
+                "growth_rate": _ratio(joined - left, before),
+                "members_total": total,
+                "active_members": active,
+                "messages": messages,
+                "engagement_rate": _ratio(active, total),
+                "messages_per_active_member": _ratio(messages, active),
+                "reply_rate": _ratio(replies, messages),
+            }
+        )
+    return series
+
+
+def engagement_section(md: Table, current: dict[str, Any], end: date) -> dict[str, Any]:
+    """Engagement over the period holding ``end`` (its entry of the period series)."""
+    start = date.fromisoformat(current["period_start"])
+
+    def share(p: float) -> float | None:
+        value = execute(metrics.top_members_share(md, start, end, p))
+        return None if value is None or pd.isna(value) else round(float(value), 4)
+
+    return {
+        "engagement_rate": current["engagement_rate"],
+        "messages_per_active_member": current["messages_per_active_member"],
+        "reply_rate": current["reply_rate"],
+        "top_1pct_share": share(0.01),
+        "top_10pct_share": share(0.10),
+    }
+
+
+def heatmap_section(
+    con: Any, folder: Path, end: date, channel_id: int | None
+) -> dict[str, list[list[int]]]:
+    """Messages per weekday (Monday first) and local hour over the 28 days ending ``end``."""
+    grid = [[0] * 24 for _ in range(7)]
+    if _has_parts(folder):
+        hours = metrics.in_channel(read_parquet(con, folder), channel_id)
+        start = end - timedelta(days=HEATMAP_DAYS - 1)
+        frame = execute(metrics.hour_of_week_messages(hours, start, end))
+        for hour, messages in zip(frame["hour_of_week"], frame["messages"], strict=True):
+            grid[int(hour) // 24][int(hour) % 24] = int(messages)
+    return {"hour_of_week": grid}
+
+
+def contributors_section(md: Table, members: Table, start: date, end: date) -> list[dict[str, int]]:
+    frame = execute(metrics.top_contributors(md, members, start, end, TOP_CONTRIBUTORS))
+    columns = ("member_id", "messages", "replies", "reactions", "active_days")
+    return [{c: int(row[c]) for c in columns} for row in frame.to_dict("records")]
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
 def daily_series(md: Any, start: date, end: date) -> list[dict[str, Any]]:

@@ -2,22 +2,53 @@
 
 Definitions are in ``docs/metrics.md``; the docstrings repeat them. Every function takes
 the member × day rollup (``member_day``: member_id, channel_id, day, n_active,
-n_messages, …; see :mod:`qunyun.activity.snapshot`) and never knows the engine.
+n_messages, …; see :mod:`qunyun.activity.snapshot`) or the channel × hour rollup, and
+never knows the engine. Periods (day, week from Monday, calendar month) are given by a
+calendar table built here (:func:`calendar`: day → period_start), so the engine does no
+date arithmetic and the same expressions run on DuckDB and Spark.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any, TypeVar
 
 import ibis
+import pandas as pd
 from ibis.expr.types import Table
 
-REGISTRY: dict[str, object] = {}
+REGISTRY: dict[str, Callable[..., Any]] = {}
+PERIODS = ("day", "week", "month")
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def metric(fn):  # type: ignore[no-untyped-def]
+def metric(fn: _F) -> _F:
     REGISTRY[fn.__name__] = fn
     return fn
+
+
+def period_start(day: date, period: str) -> date:
+    """The first day of the period holding ``day`` (weeks start on Monday)."""
+    if period == "day":
+        return day
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    raise ValueError(f"unknown period {period!r}")
+
+
+def calendar(start: date, end: date, period: str) -> Table:
+    """One row per day in [start, end] with the start of its period."""
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    frame = pd.DataFrame({"day": days, "period_start": [period_start(d, period) for d in days]})
+    return ibis.memtable(frame).cast({"day": "date", "period_start": "date"})
+
+
+def in_channel(table: Table, channel_id: int | None) -> Table:
+    """``table`` restricted to one channel when ``channel_id`` is given."""
+    return table if channel_id is None else table.filter(table.channel_id == channel_id)
 
 
 def member_days(member_day: Table) -> Table:
@@ -131,3 +162,102 @@ def stickiness(member_day: Table, start: date, end: date) -> ibis.Expr:
     joined = mau.left_join(dau, mau.day == dau.day)
     ratio = joined.dau.fill_null(0).cast("float64") / joined.active_members.cast("float64")
     return ratio.mean()
+
+
+@metric
+def membership_changes(member_day: Table, cal: Table) -> Table:
+    """Joined and left per period, from each member's membership at the period's end.
+
+    A member *is in* at the end of a period when first seen by then and their latest
+    join/leave so far is not a leave (as :func:`members_total`). ``joined`` counts members
+    in at the end of the period who were not at the end of the previous one (first-time
+    members included); ``left`` those in before and out now. So members_total at a
+    period's end is the running sum of joined − left.
+    """
+    t = member_day.join(cal, "day")
+    per = t.group_by(["member_id", "period_start"]).aggregate(
+        last_join=t.last_join_at.max(), last_leave=t.last_leave_at.max()
+    )
+    so_far = ibis.window(group_by="member_id", order_by="period_start", preceding=None, following=0)
+    per = per.mutate(
+        join_so_far=per.last_join.max().over(so_far),
+        leave_so_far=per.last_leave.max().over(so_far),
+    )
+    left = per.leave_so_far.notnull() & (
+        per.join_so_far.isnull() | (per.leave_so_far > per.join_so_far)
+    )
+    per = per.mutate(is_in=(~left).cast("int8"))
+    previous = ibis.window(group_by="member_id", order_by="period_start")
+    per = per.mutate(was_in=per.is_in.lag().over(previous).fill_null(0))
+    return per.group_by("period_start").aggregate(
+        joined=((per.is_in == 1) & (per.was_in == 0)).cast("int64").sum(),
+        left=((per.is_in == 0) & (per.was_in == 1)).cast("int64").sum(),
+    )
+
+
+@metric
+def active_members_by_period(member_day: Table, cal: Table) -> Table:
+    """Distinct members with ≥ 1 active-kind activity in each period."""
+    t = member_day.filter(member_day.n_active > 0).join(cal, "day")
+    return t.group_by("period_start").aggregate(active_members=t.member_id.nunique())
+
+
+@metric
+def messages_by_period(member_day: Table, cal: Table) -> Table:
+    """Messages (kind message or reply) and replies written in each period."""
+    t = member_day.join(cal, "day")
+    return t.group_by("period_start").aggregate(
+        messages=t.n_messages.sum(), replies=t.n_replies.sum()
+    )
+
+
+@metric
+def top_members_share(member_day: Table, start: date, end: date, share: float) -> ibis.Expr:
+    """Share of the messages in [start, end] written by the top ``share`` of members.
+
+    Among the n members with ≥ 1 message, the top ⌈n × share⌉ by messages (ties by member
+    id) are counted. None when nobody wrote.
+    """
+    t = member_day.filter(member_day.day.between(start, end))
+    per = t.group_by("member_id").aggregate(messages=t.n_messages.sum())
+    per = per.filter(per.messages > 0)
+    ranked = per.mutate(
+        rank=ibis.row_number().over(order_by=[ibis.desc("messages"), "member_id"]),
+        writers=per.member_id.count().over(),
+    )
+    top = (ranked.rank < (ranked.writers.cast("float64") * share).ceil()).cast("int64")
+    return (ranked.messages * top).sum().cast("float64") / ranked.messages.sum().cast("float64")
+
+
+@metric
+def hour_of_week_messages(channel_hour: Table, start: date, end: date) -> Table:
+    """Messages per hour of the week (0 = Monday 00:00 local) over [start, end]."""
+    t = channel_hour.filter(channel_hour.day.between(start, end))
+    return t.group_by("hour_of_week").aggregate(messages=t.n_messages.sum())
+
+
+@metric
+def top_contributors(
+    member_day: Table, members: Table, start: date, end: date, limit: int = 20
+) -> Table:
+    """The ``limit`` human members with the most messages in [start, end] (ties by id).
+
+    With their replies, reactions and active days (days with an active-kind activity).
+    Bots are left out.
+    """
+    t = member_day.filter(member_day.day.between(start, end))
+    per_day = t.group_by(["member_id", "day"]).aggregate(
+        messages=t.n_messages.sum(),
+        replies=t.n_replies.sum(),
+        reactions=t.n_reactions.sum(),
+        active=t.n_active.sum(),
+    )
+    per = per_day.group_by("member_id").aggregate(
+        messages=per_day.messages.sum(),
+        replies=per_day.replies.sum(),
+        reactions=per_day.reactions.sum(),
+        active_days=(per_day.active > 0).cast("int64").sum(),
+    )
+    humans = members.filter(~members.is_bot).select("member_id")
+    per = per.filter(per.messages > 0).join(humans, "member_id")
+    return per.order_by([ibis.desc("messages"), "member_id"]).limit(limit)

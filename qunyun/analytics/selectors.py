@@ -6,14 +6,16 @@ results are cached per snapshot state so repeated page loads cost nothing.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
 from django.core.cache import cache
 
 from qunyun.activity.models import Activity, SnapshotState
-from qunyun.activity.snapshot import do_refresh_snapshot, snapshot_dir
+from qunyun.activity.snapshot import do_refresh_snapshot, snapshot_dir, snapshot_is_current
 from qunyun.analytics.kpis import compute_kpis
+from qunyun.analytics.segments import rules_for
 from qunyun.workspaces.models import Workspace
 
 
@@ -28,21 +30,35 @@ def ensure_snapshot(workspace: Workspace) -> SnapshotState:
         or state.needs_rebuild
         or state.activity_watermark < latest
         or state.time_zone != workspace.time_zone
-        or not (snapshot_dir(workspace) / "members.parquet").exists()
+        or not snapshot_is_current(workspace)
     ):
         do_refresh_snapshot(workspace)
         state = SnapshotState.objects.get(workspace=workspace)
     return state
 
 
-def workspace_kpis(workspace: Workspace, *, as_of: date | None = None) -> dict[str, Any]:
+def workspace_kpis(
+    workspace: Workspace,
+    *,
+    as_of: date | None = None,
+    period: str = "day",
+    channel_id: int | None = None,
+) -> dict[str, Any]:
     state = ensure_snapshot(workspace)
+    overrides = (workspace.analytics_settings or {}).get("segments")
     key = (
         f"kpis:{workspace.pk}:{state.generation}:{state.activity_watermark}:"
-        f"{as_of.isoformat() if as_of else 'last'}"
+        f"{as_of.isoformat() if as_of else 'last'}:{period}:{channel_id or 'all'}:"
+        f"{json.dumps(overrides, sort_keys=True)}"
     )
     kpis = cache.get(key)
     if kpis is None:
-        kpis = compute_kpis(snapshot_dir(workspace), as_of=as_of)
+        kpis = compute_kpis(
+            snapshot_dir(workspace),
+            as_of=as_of,
+            period=period,
+            channel_id=channel_id,
+            segment_rules=rules_for(overrides),
+        )
         cache.set(key, kpis, timeout=3600)
     return kpis

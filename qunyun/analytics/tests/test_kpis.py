@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from io import StringIO
 
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from qunyun.activity.models import Channel
 from qunyun.activity.snapshot import do_refresh_snapshot
 from qunyun.analytics.selectors import workspace_kpis
 from qunyun.conftest import message, utc
@@ -136,3 +143,40 @@ def test_the_snapshot_grows_incrementally_and_rebuilds_on_a_new_time_zone(worksp
 
     assert kpis["series"]["daily"][0]["date"] == "2026-03-01"
     assert kpis["members_total"] == 2
+
+
+def test_the_kpis_command_prints_the_period_and_channel_it_was_asked_for(workspace) -> None:
+    load(
+        workspace,
+        [
+            message("1", utc(2026, 3, 16, 2), "a", channel="g1"),
+            message("2", utc(2026, 3, 17, 2), "b", channel="g2"),
+        ],
+    )
+    g2 = Channel.objects.get(external_id="g2").pk
+    out = StringIO()
+
+    call_command("kpis", workspace="acme", json=True, period="week", channel=str(g2), stdout=out)
+    kpis = json.loads(out.getvalue())
+
+    assert (kpis["period"], kpis["channel_id"]) == ("week", g2)
+    assert kpis["series"]["by_period"][-1]["period_start"] == "2026-03-16"
+    assert kpis["messages_total"] == 1
+
+
+def test_the_kpis_command_refuses_an_unknown_period_or_channel(workspace, other_workspace) -> None:
+    load(workspace, [message("1", utc(2026, 3, 16, 2), "a")])
+    do_import_records(
+        other_workspace,
+        [message("1", utc(2026, 3, 16, 2), "z", channel="theirs")],
+        file_name="t",
+        format_name="jsonl",
+    )
+    theirs = Channel.objects.get(external_id="theirs").pk
+
+    with pytest.raises(CommandError, match="--period must be day, week or month, not “year”"):
+        call_command("kpis", workspace="acme", period="year")
+    with pytest.raises(CommandError, match="No channel “abc” in workspace “acme”"):
+        call_command("kpis", workspace="acme", channel="abc")
+    with pytest.raises(CommandError, match=f"No channel “{theirs}”"):
+        call_command("kpis", workspace="acme", channel=str(theirs))

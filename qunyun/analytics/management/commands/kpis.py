@@ -1,4 +1,5 @@
-"""``qunyun kpis --workspace SLUG [--as-of DATE] [--json]``."""
+"""``qunyun kpis --workspace SLUG [--as-of DATE] [--period day|week|month] [--channel ID]
+[--json]``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from qunyun.activity.models import Channel
+from qunyun.analytics.metrics import PERIODS
 from qunyun.analytics.selectors import workspace_kpis
 from qunyun.workspaces.models import Workspace
 
@@ -19,6 +22,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--workspace", required=True, help="workspace slug")
         parser.add_argument("--as-of", help="the day to report on, YYYY-MM-DD")
+        parser.add_argument(
+            "--period", default="day", help="day, week (from Monday) or month (default day)"
+        )
+        parser.add_argument("--channel", help="restrict every figure to this channel id")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -37,7 +44,13 @@ class Command(BaseCommand):
                     _("--as-of must be a date like 2026-11-24, not “%(value)s”.")
                     % {"value": options["as_of"]}
                 ) from exc
-        kpis = workspace_kpis(workspace, as_of=as_of)
+        period = options["period"]
+        if period not in PERIODS:
+            raise CommandError(
+                _("--period must be day, week or month, not “%(value)s”.") % {"value": period}
+            )
+        channel_id = _channel_id(workspace, options["channel"])
+        kpis = workspace_kpis(workspace, as_of=as_of, period=period, channel_id=channel_id)
         if options["json"]:
             self.stdout.write(json.dumps(kpis, ensure_ascii=False))
             return
@@ -51,5 +64,28 @@ class Command(BaseCommand):
             ("new_members_30d", _("New members (30 days)")),
             ("messages_total", _("Messages")),
         ]
+        growth, engagement = kpis["growth"], kpis["engagement"]
+        labels_extra = [
+            (growth["net_growth"], _("Net growth this period")),
+            (engagement["engagement_rate"], _("Engagement rate this period")),
+            (kpis["questions"]["total"], _("Questions (30 days)")),
+            (
+                kpis["questions"]["median_first_response_minutes"],
+                _("Median minutes to a first response (30 days)"),
+            ),
+        ]
         for key, label in labels:
             self.stdout.write(f"{label}: {kpis[key]}")
+        for value, label in labels_extra:
+            self.stdout.write(f"{label}: {'—' if value is None else value}")
+
+
+def _channel_id(workspace: Workspace, value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit() or not Channel.objects.filter(workspace=workspace, pk=value).exists():
+        raise CommandError(
+            _("No channel “%(value)s” in workspace “%(slug)s”.")
+            % {"value": value, "slug": workspace.slug}
+        )
+    return int(value)

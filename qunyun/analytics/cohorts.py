@@ -1,0 +1,218 @@
+"""Retention cohorts, lifecycle and silent members (PostHog's definitions, shared/METRICS.md).
+
+Every function reads the member × day rollup (``member_day``) and returns plain data. Dates
+are compared with calendar tables built here (one row per day, with its period's index),
+so the engine never does date arithmetic and the same expressions run on DuckDB and Spark.
+Definitions are in ``docs/metrics.md`` (Retention and lifecycle).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import ibis
+import pandas as pd
+from ibis.expr.types import Table
+
+from qunyun.analytics.backend import execute
+
+PERIODS = ("day", "week", "month")
+
+
+def period_start(day: date, period: str) -> date:
+    """The first day of the period holding ``day`` (weeks start on Monday)."""
+    if period == "day":
+        return day
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    raise ValueError(f"unknown period {period!r}")
+
+
+def period_starts(start: date, end: date, period: str) -> list[date]:
+    """Every period start from the period of ``start`` to the period of ``end``."""
+    starts = []
+    current = period_start(start, period)
+    while current <= end:
+        starts.append(current)
+        if period == "day":
+            current += timedelta(days=1)
+        elif period == "week":
+            current += timedelta(days=7)
+        else:
+            current = (current + timedelta(days=32)).replace(day=1)
+    return starts
+
+
+def calendar(start: date, end: date, period: str) -> Table:
+    """One row per day in [start, end] with ``idx``, the number of its period from 0."""
+    starts = period_starts(start, end, period)
+    index = {s: i for i, s in enumerate(starts)}
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    frame = pd.DataFrame({"day": days, "idx": [index[period_start(d, period)] for d in days]})
+    return ibis.memtable(frame).cast({"day": "date", "idx": "int64"})
+
+
+def scoped(md: Table, as_of: date, channel_id: int | None = None) -> Table:
+    """The rollup up to and including ``as_of``, in one channel when given."""
+    t = md.filter(md.day <= as_of)
+    if channel_id is not None:
+        t = t.filter(t.channel_id == channel_id)
+    return t
+
+
+def first_day(md: Table) -> date | None:
+    value = execute(md.day.min())
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def first_seen_periods(md: Table, cal: Table) -> Table:
+    """Each member's first period: the period of their first join or activity."""
+    t = md.join(cal, "day")
+    return t.group_by("member_id").aggregate(first_idx=t.idx.min())
+
+
+def active_periods(md: Table, cal: Table) -> Table:
+    """One row per member and period in which they were active (n_active > 0)."""
+    t = md.filter(md.n_active > 0).join(cal, "day")
+    return t.select("member_id", "idx").distinct()
+
+
+def retention_counts(md: Table, cal: Table) -> Table:
+    """Per cohort week and week offset N: members of the cohort active in week N.
+
+    The cohort of a member is the week of their first seen day (first join or first
+    activity); ``offset`` 0 is that week itself ("recurring" retention).
+    """
+    first = first_seen_periods(md, cal)
+    active = active_periods(md, cal).join(first, "member_id")
+    active = active.mutate(offset=active.idx - active.first_idx)
+    return active.group_by(["first_idx", "offset"]).aggregate(members=active.member_id.nunique())
+
+
+def cohort_sizes(md: Table, cal: Table) -> Table:
+    """Members first seen in each week."""
+    first = first_seen_periods(md, cal)
+    return first.group_by("first_idx").aggregate(size=first.member_id.count())
+
+
+def retention_section(
+    md: Table, as_of: date, channel_id: int | None = None, weeks: int = 8
+) -> dict[str, Any]:
+    """Weekly retention of the last ``weeks + 1`` join cohorts up to ``as_of``.
+
+    ``retention[N]`` is the share of the cohort active (a message, reply, reaction or post)
+    in the N-th week after the cohort week, N = 0..weeks; a week that starts after
+    ``as_of`` has not happened yet and is ``None``. Weeks with nobody first seen are left out.
+    """
+    t = scoped(md, as_of, channel_id)
+    start = first_day(t)
+    if start is None:
+        return {"weeks": weeks, "cohorts": []}
+    cal = calendar(start, as_of, "week")
+    starts = period_starts(start, as_of, "week")
+    sizes = execute(cohort_sizes(t, cal))
+    counts = execute(retention_counts(t, cal))
+    active = {
+        (int(c), int(o)): int(n)
+        for c, o, n in zip(counts["first_idx"], counts["offset"], counts["members"], strict=True)
+    }
+    by_cohort = {int(c): int(s) for c, s in zip(sizes["first_idx"], sizes["size"], strict=True)}
+    cohorts = []
+    for idx in range(max(0, len(starts) - weeks - 1), len(starts)):
+        size = by_cohort.get(idx, 0)
+        if size == 0:
+            continue
+        cells: list[float | None] = []
+        for offset in range(weeks + 1):
+            if idx + offset >= len(starts):
+                cells.append(None)
+            else:
+                cells.append(round(active.get((idx, offset), 0) / size, 4))
+        cohorts.append({"cohort_start": starts[idx].isoformat(), "size": size, "retention": cells})
+    return {"weeks": weeks, "cohorts": cohorts}
+
+
+def lifecycle_states(md: Table, cal: Table) -> Table:
+    """Per period index: new, returning, resurrecting and dormant members.
+
+    new = active in the period and first seen in it; returning = active in it and in the
+    previous period; resurrecting = active in it, not in the previous one, and not new;
+    dormant = active in the previous period and not in this one (a positive count,
+    reported in the period after the member's last active one).
+    """
+    first = first_seen_periods(md, cal)
+    a = active_periods(md, cal).join(first, "member_id")
+    w = ibis.window(group_by=a.member_id, order_by=a.idx)
+    a = a.mutate(prev_idx=a.idx.lag().over(w), next_idx=a.idx.lead().over(w))
+    state = ibis.cases(
+        (a.idx == a.first_idx, "new"),
+        (a.prev_idx == a.idx - 1, "returning"),
+        else_="resurrecting",
+    )
+    present = a.select(idx=a.idx, state=state)
+    gone = a.filter(a.next_idx.isnull() | (a.next_idx > a.idx + 1))
+    gone = gone.select(idx=gone.idx + 1, state=ibis.literal("dormant"))
+    both = present.union(gone, distinct=False)
+    return both.group_by(["idx", "state"]).aggregate(members=both.count())
+
+
+def lifecycle_section(
+    md: Table, as_of: date, period: str = "week", channel_id: int | None = None
+) -> list[dict[str, Any]]:
+    """One entry per period from the first with activity to the one holding ``as_of``."""
+    if period not in PERIODS:
+        raise ValueError(f"unknown period {period!r}")
+    t = scoped(md, as_of, channel_id)
+    start = first_day(t)
+    if start is None:
+        return []
+    starts = period_starts(start, as_of, period)
+    frame = execute(lifecycle_states(t, calendar(start, as_of, period)))
+    rows = [
+        {"period_start": s.isoformat(), "new": 0, "returning": 0, "resurrecting": 0, "dormant": 0}
+        for s in starts
+    ]
+    for idx, state, members in zip(frame["idx"], frame["state"], frame["members"], strict=True):
+        if int(idx) < len(rows):  # dormant after the last period has not happened yet
+            rows[int(idx)][str(state)] = int(members)
+    return rows
+
+
+def member_presence(md: Table, as_of: date) -> Table:
+    """Per member seen by ``as_of``: active days, last active day, and whether they left.
+
+    A member has left when their latest membership event (join or leave) up to ``as_of``
+    is a leave; a join after a leave brings them back.
+    """
+    t = md.filter(md.day <= as_of)
+    per = t.group_by("member_id").aggregate(
+        first_day=t.day.min(),
+        active_total=t.n_active.sum(),
+        last_active_day=t.day.max(where=t.n_active > 0),
+        last_join=t.last_join_at.max(),
+        last_leave=t.last_leave_at.max(),
+    )
+    has_left = per.last_leave.notnull() & (
+        per.last_join.isnull() | (per.last_leave > per.last_join)
+    )
+    return per.mutate(has_left=has_left)
+
+
+def humans(members: Table) -> Table:
+    """Member ids of the people in the snapshot (bots left out)."""
+    return members.filter(~members.is_bot).select("member_id")
+
+
+def silent_members(md: Table, members: Table, as_of: date, channel_id: int | None = None) -> int:
+    """Members seen by ``as_of`` (joined, or any activity) never active, still present.
+
+    Never active = no message, reply, reaction or post up to ``as_of``; members whose
+    latest membership event is a leave are not counted; bots are left out.
+    """
+    presence = member_presence(scoped(md, as_of, channel_id), as_of)
+    silent = presence.filter([presence.active_total == 0, ~presence.has_left])
+    value = execute(silent.join(humans(members), "member_id").count())
+    return 0 if value is None or pd.isna(value) else int(value)

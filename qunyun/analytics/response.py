@@ -1,0 +1,152 @@
+"""Questions and how fast the community answers them (docs/metrics.md, "Questions").
+
+Reads the raw activities (the drill-down level: a response is a link between two
+messages, which no rollup keeps), filtered to human messages in the window first.
+A **question** is a message or reply with ``is_question`` (:mod:`qunyun.analytics.
+questions`) by a member who is not a bot. Its **first response** is the earliest message
+or reply, on or before the window's end, by another member who is not a bot that:
+
+* in a channel with reply links (any ``reply`` activity in the channel up to the end):
+  replies to it — same channel, ``reply_to`` = the question's external id — at or
+  after the question, with no time limit;
+* in a channel without reply links (e.g. WeChat exports): is written in the same
+  channel — and the same thread when the question has one — strictly after the
+  question and at most 24 hours after it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import ibis
+import pandas as pd
+from ibis.expr.types import Table
+
+from qunyun.analytics.backend import execute
+from qunyun.analytics.metrics import in_channel, metric
+from qunyun.ingest.records import MESSAGE_KINDS
+
+#: In a channel without reply links, the next message by someone else within this long.
+UNLINKED_RESPONSE_WINDOW = timedelta(hours=24)
+UNANSWERED_LISTED = 200
+
+
+def human_messages(activities: Table, members: Table, start: date, end: date) -> Table:
+    """Messages and replies by members who are not bots, on the days [start, end]."""
+    t = activities.filter(
+        [
+            activities.kind.isin(sorted(str(k) for k in MESSAGE_KINDS)),
+            activities.day.between(start, end),
+        ]
+    )
+    humans = members.filter(~members.is_bot).select("member_id")
+    return t.join(humans, "member_id")
+
+
+@metric
+def questions_with_first_response(
+    activities: Table, members: Table, member_day: Table, start: date, end: date
+) -> Table:
+    """Each question asked on the days [start, end] with its first response's time.
+
+    Columns: activity_id, member_id, channel_id, occurred_at, first_response_at (null when
+    unanswered by the end of ``end``). Definitions in the module docstring.
+    """
+    written = human_messages(activities, members, start, end)
+    asked = written.filter(written.is_question)
+    questions = asked.select(
+        q_id=asked.id,
+        q_member=asked.member_id,
+        q_channel=asked.channel_id,
+        q_at=asked.occurred_at,
+        q_external=asked.external_id,
+        q_thread=asked.thread,
+    )
+    linked_md = member_day.filter([member_day.n_replies > 0, member_day.day <= end])
+    linked = linked_md.select(l_channel=linked_md.channel_id).distinct()
+
+    replies = questions.join(
+        written,
+        [
+            questions.q_channel == written.channel_id,
+            questions.q_external == written.reply_to,
+        ],
+    )
+    replies = replies.filter(
+        [replies.member_id != replies.q_member, replies.occurred_at >= replies.q_at]
+    ).select("q_id", response_at=replies.occurred_at)
+
+    unlinked = questions.anti_join(linked, questions.q_channel == linked.l_channel)
+    nearby = unlinked.join(written, unlinked.q_channel == written.channel_id)
+    no_thread = nearby.q_thread.isnull() | (nearby.q_thread == "")
+    nearby = nearby.filter(
+        [
+            nearby.member_id != nearby.q_member,
+            nearby.occurred_at > nearby.q_at,
+            nearby.occurred_at
+            <= nearby.q_at + ibis.interval(seconds=int(UNLINKED_RESPONSE_WINDOW.total_seconds())),
+            no_thread | (nearby.thread == nearby.q_thread),
+        ]
+    ).select("q_id", response_at=nearby.occurred_at)
+
+    candidates = replies.union(nearby)
+    first = candidates.group_by("q_id").aggregate(first_response_at=candidates.response_at.min())
+    result = questions.left_join(first, "q_id")
+    return result.select(
+        activity_id=result.q_id,
+        member_id=result.q_member,
+        channel_id=result.q_channel,
+        occurred_at=result.q_at,
+        first_response_at=result.first_response_at,
+    )
+
+
+def questions_section(
+    activities: Table,
+    members: Table,
+    member_day: Table,
+    start: date,
+    end: date,
+    channel_id: int | None = None,
+) -> dict[str, Any]:
+    """Totals, answered shares, median time to first response and the unanswered list."""
+    frame = execute(
+        questions_with_first_response(
+            in_channel(activities, channel_id), members, member_day, start, end
+        )
+    )
+    total = len(frame)
+    waited = (
+        pd.to_datetime(frame["first_response_at"], utc=True)
+        - pd.to_datetime(frame["occurred_at"], utc=True)
+    ).dt.total_seconds() / 60
+    answered = waited.notna()
+    open_ = frame[~answered].sort_values(["occurred_at", "activity_id"], ascending=False)
+    return {
+        "total": total,
+        "answered": int(answered.sum()),
+        "answered_1h_share": _share(int((waited <= 60).sum()), total),
+        "answered_24h_share": _share(int((waited <= 24 * 60).sum()), total),
+        "median_first_response_minutes": (
+            round(float(waited[answered].median()), 1) if answered.any() else None
+        ),
+        "unanswered": [
+            {
+                "activity_id": int(row.activity_id),
+                "member_id": int(row.member_id),
+                "channel_id": int(row.channel_id),
+                "occurred_at": _utc(row.occurred_at).isoformat(),
+            }
+            for row in open_.head(UNANSWERED_LISTED).itertuples()
+        ],
+    }
+
+
+def _utc(value: Any) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
