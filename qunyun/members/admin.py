@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from qunyun.members.models import Identity, Member, Tag
+from qunyun.members.models import ChurnModelRun, Identity, Member, Tag
 
 
 class IdentityInline(admin.TabularInline):
@@ -31,3 +31,10 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "workspace", "color"]
     list_filter = ["workspace"]
     search_fields = ["name"]
+
+
+@admin.register(ChurnModelRun)
+class ChurnModelRunAdmin(admin.ModelAdmin):
+    list_display = ["workspace", "trained_at", "status", "horizon_days", "auc", "precision_at_k"]
+    list_filter = ["workspace", "status"]
+    readonly_fields = [f.name for f in ChurnModelRun._meta.fields]

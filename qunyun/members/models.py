@@ -162,3 +162,54 @@ class MergeSuggestion(models.Model):
     @property
     def evidence_kinds(self) -> list[str]:
         return [e.get("kind", "") for e in self.evidence]
+
+
+class ChurnModelRun(models.Model):
+    """One training of the churn model: its time split, its evaluation, its outcome.
+
+    The members' scores are on :class:`Member` (``churn_risk``, ``churn_reasons``); this
+    row keeps how good the model was when it scored them (docs/churn.md).
+    """
+
+    class Status(models.TextChoices):
+        OK = "ok", _("Trained")
+        INSUFFICIENT_DATA = "insufficient_data", _("Not enough data")
+        FAILED = "failed", _("Failed")
+
+    workspace = models.ForeignKey(
+        Workspace,
+        on_delete=models.CASCADE,
+        related_name="churn_model_runs",
+        verbose_name=_("workspace"),
+    )
+    trained_at = models.DateTimeField(_("trained at"), auto_now_add=True, db_index=True)
+    horizon_days = models.PositiveIntegerField(_("horizon (days)"), default=30)
+    as_of = models.DateField(_("scored as of"), null=True, blank=True)
+    train_cutoff = models.DateField(_("training cutoff"), null=True, blank=True)
+    test_cutoff = models.DateField(_("test cutoff"), null=True, blank=True)
+    n_train = models.PositiveIntegerField(_("training members"), default=0)
+    n_test = models.PositiveIntegerField(_("test members"), default=0)
+    test_churn_rate = models.FloatField(_("churn rate in the test"), null=True, blank=True)
+    auc = models.FloatField(_("ROC-AUC"), null=True, blank=True)
+    pr_auc = models.FloatField(_("PR-AUC"), null=True, blank=True)
+    precision_at_k = models.FloatField(_("precision at k"), null=True, blank=True)
+    k = models.PositiveIntegerField(_("k"), default=0)
+    brier = models.FloatField(_("Brier score"), null=True, blank=True)
+    baseline_auc = models.FloatField(_("baseline ROC-AUC"), null=True, blank=True)
+    baseline_precision_at_k = models.FloatField(_("baseline precision at k"), null=True, blank=True)
+    #: [{"feature": "recency_days", "weight": 1.04}, …], largest |weight| first
+    feature_importance = models.JSONField(_("feature importance"), default=list, blank=True)
+    members_scored = models.PositiveIntegerField(_("members scored"), default=0)
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.OK, db_index=True
+    )
+    #: A problem code for "insufficient_data" (rendered in words), the error otherwise.
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("churn model run")
+        verbose_name_plural = _("churn model runs")
+        ordering = ["-trained_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.workspace} {self.trained_at:%Y-%m-%d %H:%M} {self.status}"
