@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("qunyun.dashboard.urls")),
     path("", include("qunyun.members.urls")),
     path("", include("qunyun.ingest.urls")),
+    path("", include("qunyun.audit.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -36,6 +36,8 @@ from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils.translation import gettext as _
 
+from qunyun.audit.actions import record_event
+
 FORMAT = "qunyun-backup"
 FORMAT_VERSION = 1
 BATCH_ROWS = 2_000
@@ -151,6 +153,7 @@ def do_backup(target: Path, *, progress: Progress | None = None) -> BackupSummar
         }
         archive.writestr("manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False))
     os.replace(partial, target)
+    record_event("backup_made", workspace=None, target=str(target)[:128], rows=sum(counts.values()))
     return BackupSummary(target, len(counts), sum(counts.values()), time.perf_counter() - started)
 
 
@@ -228,6 +231,13 @@ def do_restore(source: Path, *, progress: Progress | None = None) -> BackupSumma
             fields = [fields_by_name[c] for c in info["columns"]]
             total += _restore_table(archive, table, fields, info["rows"], progress)
         _reset_sequences(list(by_table.values()))
+        record_event(
+            "backup_restored",
+            workspace=None,
+            target=str(source)[:128],
+            rows=total,
+            made_at=manifest["created_at"],
+        )
     _forget_snapshots()
     seconds = time.perf_counter() - started
     return BackupSummary(Path(source), len(manifest["tables"]), total, seconds)

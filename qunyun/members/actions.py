@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 
+from qunyun.audit.actions import record_event
 from qunyun.members.models import Member, Tag
 from qunyun.workspaces.models import Workspace
 
 
 @transaction.atomic
 def do_tag_members(
-    workspace: Workspace, tag_name: str, member_ids: Iterable[int], *, color: str = "#64748b"
+    workspace: Workspace,
+    tag_name: str,
+    member_ids: Iterable[int],
+    *,
+    color: str = "#64748b",
+    acting_user: Any = None,
 ) -> Tag:
     """Put the tag ``tag_name`` (created when absent) on the given members of ``workspace``."""
     tag, _created = Tag.objects.get_or_create(
@@ -20,7 +27,17 @@ def do_tag_members(
     )
     members = Member.objects.filter(workspace=workspace, pk__in=list(member_ids))
     through = Member.tags.through
+    ids = sorted(members.values_list("pk", flat=True))
     through.objects.bulk_create(
-        [through(member_id=m.pk, tag_id=tag.pk) for m in members], ignore_conflicts=True
+        [through(member_id=pk, tag_id=tag.pk) for pk in ids], ignore_conflicts=True
+    )
+    record_event(
+        "members_tagged",
+        workspace=workspace,
+        actor=acting_user,
+        target=f"tag:{tag.pk}",
+        tag=tag.name,
+        members=ids[:1000],
+        count=len(ids),
     )
     return tag

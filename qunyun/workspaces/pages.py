@@ -18,6 +18,8 @@ WorkspaceView = Callable[..., HttpResponse]
 
 #: Roles that may change members (merge, unmerge, tag). Analysts only read.
 MEMBER_EDITORS = frozenset({"owner", "admin", "operator"})
+#: Roles that may read the audit log.
+AUDIT_READERS = frozenset({"owner", "admin"})
 
 
 def workspace_page(

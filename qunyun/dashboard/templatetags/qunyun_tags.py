@@ -68,3 +68,11 @@ def sort_link(context: dict[str, Any], key: str, label: str) -> str:
 def pair(first: Any, second: Any) -> list[Any]:
     """``a|pair:b`` → [a, b], to loop over two things with one template block."""
     return [first, second]
+
+
+@register.filter
+def json_inline(value: Any) -> str:
+    """A JSON value on one line, non-ASCII kept readable (autoescaped by the template)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
