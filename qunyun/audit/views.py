@@ -8,12 +8,13 @@ from django.shortcuts import render
 
 from qunyun.audit.selectors import workspace_audit_actions, workspace_audit_events
 from qunyun.workspaces.models import Workspace
-from qunyun.workspaces.pages import AUDIT_READERS, workspace_page
+from qunyun.workspaces.pages import workspace_page
+from qunyun.workspaces.permissions import Capability
 
 EVENTS_PER_PAGE = 50
 
 
-@workspace_page(roles=AUDIT_READERS)
+@workspace_page(capability=Capability.READ_AUDIT)
 def audit_log(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     actions = workspace_audit_actions(workspace)
     action = request.GET.get("action", "")

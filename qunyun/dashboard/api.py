@@ -11,11 +11,20 @@ from qunyun.dashboard.schemas import KpisOut, MemberOut, WorkspaceOut
 from qunyun.members.selectors import MemberFilter, get_member, member_list
 from qunyun.workspaces.access import workspaces_for_user
 from qunyun.workspaces.api_auth import workspace_for_api
+from qunyun.workspaces.permissions import Capability
 
 router = Router(tags=["workspaces"])
+#: Each operation names the capability it needs (qunyun.workspaces.permissions); the
+#: permission tests read it from the OpenAPI document.
+VIEW = {"x-capability": Capability.VIEW.value}
 
 
-@router.get("", response=list[WorkspaceOut], summary="Workspaces you belong to")
+@router.get(
+    "",
+    response=list[WorkspaceOut],
+    summary="Workspaces you belong to",
+    openapi_extra={"x-capability": "none"},
+)
 def list_workspaces(request: HttpRequest):  # type: ignore[no-untyped-def]
     token = getattr(request, "api_token", None)
     if token is not None:
@@ -23,12 +32,22 @@ def list_workspaces(request: HttpRequest):  # type: ignore[no-untyped-def]
     return workspaces_for_user(request.user)
 
 
-@router.get("/{slug}/kpis", response=KpisOut, summary="Headline KPIs and the daily series")
+@router.get(
+    "/{slug}/kpis",
+    response=KpisOut,
+    summary="Headline KPIs and the daily series",
+    openapi_extra=VIEW,
+)
 def kpis(request: HttpRequest, slug: str):  # type: ignore[no-untyped-def]
     return workspace_kpis(workspace_for_api(request, slug)[0])
 
 
-@router.get("/{slug}/members", response=list[MemberOut], summary="Members, searchable")
+@router.get(
+    "/{slug}/members",
+    response=list[MemberOut],
+    summary="Members, searchable",
+    openapi_extra=VIEW,
+)
 @paginate(LimitOffsetPagination)
 def members(  # type: ignore[no-untyped-def]
     request: HttpRequest, slug: str, q: str = "", tag: str = "", sort: str = "-last_seen"
@@ -40,6 +59,11 @@ def members(  # type: ignore[no-untyped-def]
     )
 
 
-@router.get("/{slug}/members/{member_id}", response=MemberOut, summary="One member")
+@router.get(
+    "/{slug}/members/{member_id}",
+    response=MemberOut,
+    summary="One member",
+    openapi_extra=VIEW,
+)
 def member(request: HttpRequest, slug: str, member_id: int):  # type: ignore[no-untyped-def]
     return get_member(workspace_for_api(request, slug)[0], member_id)

@@ -7,7 +7,6 @@ action the ``qunyun churn`` command uses.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,16 +20,15 @@ from qunyun.members.churn import (
 )
 from qunyun.members.models import ChurnModelRun
 from qunyun.workspaces.models import Workspace
-from qunyun.workspaces.pages import MEMBER_EDITORS, workspace_page
+from qunyun.workspaces.pages import workspace_page
+from qunyun.workspaces.permissions import Capability, may
 
 
 @require_http_methods(["GET", "POST"])
-@workspace_page
+@workspace_page(post=Capability.TRAIN_MODELS)
 def churn(request: HttpRequest, workspace: Workspace) -> HttpResponse:
-    can_train = request.workspace_role in MEMBER_EDITORS  # type: ignore[attr-defined]
+    can_train = may(request.workspace_role, Capability.TRAIN_MODELS)  # type: ignore[attr-defined]
     if request.method == "POST":
-        if not can_train:
-            raise PermissionDenied
         trained = do_train_churn_model(workspace, acting_user=request.user)
         if trained.status == ChurnModelRun.Status.OK:
             messages.success(

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
-from ninja.errors import HttpError
 
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.pipeline import do_import_records
@@ -18,17 +17,16 @@ from qunyun.ingest.records import ActivityRecord, ChannelRecord
 from qunyun.ingest.schemas import ActivityBatchIn, ErrorOut, ImportRunOut
 from qunyun.ingest.tasks import find_duplicates
 from qunyun.workspaces.api_auth import workspace_for_api
+from qunyun.workspaces.permissions import Capability
 
 router = Router(tags=["ingest"])
-
-#: Roles that may write activities through the API.
-WRITERS = frozenset({"owner", "admin", "operator"})
 
 
 @router.post(
     "/{slug}/activities",
     response={200: ImportRunOut, 400: ErrorOut, 403: ErrorOut},
     summary="Push a batch of activities",
+    openapi_extra={"x-capability": Capability.IMPORT.value},
     description=(
         "Up to 10,000 canonical activities per call. Activities already present (same "
         "source, channel and external_id) are skipped, so a batch can be re-sent safely. "
@@ -37,9 +35,7 @@ WRITERS = frozenset({"owner", "admin", "operator"})
     ),
 )
 def push_activities(request: HttpRequest, slug: str, batch: ActivityBatchIn) -> Any:
-    workspace, role = workspace_for_api(request, slug)
-    if role not in WRITERS:
-        raise HttpError(403, _("Your role may not write activities."))
+    workspace, _role = workspace_for_api(request, slug, Capability.IMPORT)
     reader = RowReader(Path("activities"))
     records: list[ChannelRecord | ActivityRecord] = []
     for index, item in enumerate(batch.activities):

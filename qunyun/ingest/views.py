@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +14,8 @@ from qunyun.ingest.models import ImportRun
 from qunyun.ingest.platforms import PARSERS
 from qunyun.ingest.tasks import import_progress
 from qunyun.workspaces.models import Workspace
-from qunyun.workspaces.pages import MEMBER_EDITORS, workspace_page
+from qunyun.workspaces.pages import workspace_page
+from qunyun.workspaces.permissions import Capability, may
 
 FORMAT_LABELS = {
     "telegram": gettext_lazy("Telegram Desktop export (result.json)"),
@@ -64,13 +64,11 @@ class DiscourseForm(forms.Form):
     api_username = forms.CharField(label=gettext_lazy("Acting user"), initial="system")
 
 
-@workspace_page
+@workspace_page(post=Capability.IMPORT)
 def imports(request: HttpRequest, workspace: Workspace) -> HttpResponse:
-    can_import = request.workspace_role in MEMBER_EDITORS  # type: ignore[attr-defined]
+    can_import = may(request.workspace_role, Capability.IMPORT)  # type: ignore[attr-defined]
     form = UploadForm()
     forum = DiscourseForm()
-    if request.method == "POST" and not can_import:
-        raise PermissionDenied
     if request.method == "POST" and request.POST.get("action") == "discourse":
         forum = DiscourseForm(request.POST)
         if forum.is_valid():

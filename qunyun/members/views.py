@@ -20,7 +20,8 @@ from qunyun.members.selectors import (
 )
 from qunyun.members.suggestions import do_find_duplicate_members
 from qunyun.workspaces.models import Workspace
-from qunyun.workspaces.pages import MEMBER_EDITORS, workspace_page
+from qunyun.workspaces.pages import workspace_page
+from qunyun.workspaces.permissions import Capability, may
 
 SUGGESTIONS_PER_PAGE = 50
 
@@ -51,14 +52,14 @@ def merge_suggestions(request: HttpRequest, workspace: Workspace) -> HttpRespons
             "page": page,
             "filters": filters,
             "evidence_kinds": EVIDENCE_KINDS,
-            "can_edit": request.workspace_role in MEMBER_EDITORS,  # type: ignore[attr-defined]
+            "can_edit": may(request.workspace_role, Capability.EDIT_MEMBERS),  # type: ignore[attr-defined]
             "nav": "merge",
         },
     )
 
 
 @require_POST
-@workspace_page(roles=MEMBER_EDITORS)
+@workspace_page(capability=Capability.EDIT_MEMBERS)
 def find_duplicates(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     result = do_find_duplicate_members(workspace, acting_user=request.user)
     messages.success(
@@ -70,7 +71,7 @@ def find_duplicates(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 
 @require_POST
-@workspace_page(roles=MEMBER_EDITORS)
+@workspace_page(capability=Capability.EDIT_MEMBERS)
 def decide_suggestion(
     request: HttpRequest, workspace: Workspace, suggestion_id: int
 ) -> HttpResponse:
@@ -87,7 +88,7 @@ def decide_suggestion(
 
 
 @require_POST
-@workspace_page(roles=MEMBER_EDITORS)
+@workspace_page(capability=Capability.EDIT_MEMBERS)
 def decide_suggestions(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     """Accept or reject the ticked suggestions, or every one matching the filter."""
     accept = request.POST.get("decision") == "accept"
@@ -119,7 +120,7 @@ def decide_suggestions(request: HttpRequest, workspace: Workspace) -> HttpRespon
 
 
 @require_POST
-@workspace_page(roles=MEMBER_EDITORS)
+@workspace_page(capability=Capability.EDIT_MEMBERS)
 def unmerge_identity(request: HttpRequest, workspace: Workspace, identity_id: int) -> HttpResponse:
     identity = get_identity(workspace, identity_id)
     try:

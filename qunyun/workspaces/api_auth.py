@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from qunyun.workspaces.access import get_workspace_for_user, role_of
 from qunyun.workspaces.models import Workspace
+from qunyun.workspaces.permissions import Capability, may
 from qunyun.workspaces.tokens import find_api_token
 
 
@@ -26,8 +29,11 @@ class ApiTokenAuth(HttpBearer):
         return found
 
 
-def workspace_for_api(request: HttpRequest, slug: str) -> tuple[Workspace, str | None]:
-    """The workspace ``slug`` and the caller's role there; 404 when out of reach.
+def workspace_for_api(
+    request: HttpRequest, slug: str, capability: Capability = Capability.VIEW
+) -> tuple[Workspace, str | None]:
+    """The workspace ``slug`` and the caller's role there; 404 when out of reach, 403
+    when the role lacks ``capability`` (qunyun.workspaces.permissions).
 
     A token reaches only its own workspace, with its own role.
     """
@@ -35,6 +41,10 @@ def workspace_for_api(request: HttpRequest, slug: str) -> tuple[Workspace, str |
     if token is not None:
         if token.workspace.slug != slug:
             raise Http404("workspace")
-        return token.workspace, token.role
-    workspace = get_workspace_for_user(request.user, slug)
-    return workspace, role_of(request.user, workspace)
+        workspace, role = token.workspace, token.role
+    else:
+        workspace = get_workspace_for_user(request.user, slug)
+        role = role_of(request.user, workspace)
+    if not may(role, capability):
+        raise HttpError(403, _("Your role may not do this in this workspace."))
+    return workspace, role

@@ -13,24 +13,38 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from qunyun.workspaces.access import get_workspace_for_user, role_of
+from qunyun.workspaces.permissions import ROLE_CAPABILITIES, Capability, may
 
 WorkspaceView = Callable[..., HttpResponse]
 
+
+def roles_with(capability: Capability) -> frozenset[str]:
+    return frozenset(role for role, caps in ROLE_CAPABILITIES.items() if capability in caps)
+
+
 #: Roles that may change members (merge, unmerge, tag). Analysts only read.
-MEMBER_EDITORS = frozenset({"owner", "admin", "operator"})
+MEMBER_EDITORS = roles_with(Capability.EDIT_MEMBERS)
 #: Roles that may read the audit log.
-AUDIT_READERS = frozenset({"owner", "admin"})
+AUDIT_READERS = roles_with(Capability.READ_AUDIT)
 
 
 def workspace_page(
-    view: WorkspaceView | None = None, *, roles: Collection[str] | None = None
+    view: WorkspaceView | None = None,
+    *,
+    capability: Capability = Capability.VIEW,
+    post: Capability | None = None,
+    roles: Collection[str] | None = None,
 ) -> Any:
-    """A logged-in page of one workspace.
+    """A logged-in page of one workspace — the only way a view reaches a workspace.
 
-    The workspace comes through the access helper (404 for anyone outside it), the
-    user's role must be in ``roles`` when given (403 otherwise), the workspace is
-    remembered for the next visit, and times are shown in its time zone.
+    The workspace comes through the access helper (404 for anyone outside it); the
+    user's role must hold ``capability`` (``post`` for POST requests when given; 403
+    otherwise; see :mod:`qunyun.workspaces.permissions`); the workspace is remembered for
+    the next visit, and times are shown in its time zone. The capabilities are recorded
+    on the view (``workspace_capabilities``) for the permission tests.
     """
+    if roles is not None:  # the older spelling: the capability whose roles these are
+        capability = next(c for c in Capability if roles_with(c) == frozenset(roles))
 
     def decorate(inner: WorkspaceView) -> WorkspaceView:
         @login_required
@@ -38,13 +52,18 @@ def workspace_page(
         def wrapper(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponse:
             workspace = get_workspace_for_user(request.user, slug)
             role = role_of(request.user, workspace)
-            if roles is not None and role not in roles:
+            needed = post if (post is not None and request.method == "POST") else capability
+            if not may(role, needed):
                 raise PermissionDenied
             request.session["workspace"] = workspace.slug
             request.workspace_role = role  # type: ignore[attr-defined]
             with timezone.override(zoneinfo.ZoneInfo(workspace.time_zone)):
                 return inner(request, workspace, **kwargs)
 
+        wrapper.workspace_capabilities = {  # type: ignore[attr-defined]
+            "GET": capability,
+            "POST": post or capability,
+        }
         return wrapper
 
     return decorate(view) if view is not None else decorate
