@@ -34,10 +34,10 @@ typecheck: install
 
 # The whole suite on SQLite, then again on PostgreSQL when QUNYUN_TEST_DATABASE_URL is set.
 pytest: install
-	QUNYUN_DATA_DIR=$(TEST_DATA_DIR) QUNYUN_DATABASE_URL= $(BIN)/pytest
+	QUNYUN_DATA_DIR=$(TEST_DATA_DIR) QUNYUN_DATABASE_URL= QUNYUN_URL_COVERAGE=1 $(BIN)/pytest
 	@if [ -n "$$QUNYUN_TEST_DATABASE_URL" ]; then \
 	  echo "== the same suite on PostgreSQL =="; \
-	  QUNYUN_DATA_DIR=$(TEST_DATA_DIR) QUNYUN_DATABASE_URL="$$QUNYUN_TEST_DATABASE_URL" $(BIN)/pytest; \
+	  QUNYUN_DATA_DIR=$(TEST_DATA_DIR) QUNYUN_DATABASE_URL="$$QUNYUN_TEST_DATABASE_URL" QUNYUN_URL_COVERAGE=1 $(BIN)/pytest; \
 	fi
 
 test: lint typecheck pytest

@@ -85,3 +85,36 @@ def channel(
     external_id: str = "g1", name: str = "用户群", source: str = "telegram"
 ) -> ChannelRecord:
     return ChannelRecord(source=source, external_id=external_id, name=name)
+
+
+# -- the URL coverage gate (docs/security.md) ----------------------------------------------
+
+URL_COVERAGE = "qunyun.testing.url_coverage.UrlCoverageRecorder"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def record_url_coverage() -> Iterator[None]:
+    from django.conf import settings as django_settings
+
+    django_settings.MIDDLEWARE = [*django_settings.MIDDLEWARE, URL_COVERAGE]
+    yield
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With QUNYUN_URL_COVERAGE=1 (a full run, as `make test` does), fail when a URL
+    pattern or API operation had no successful call in the whole suite."""
+    import os
+
+    if os.environ.get("QUNYUN_URL_COVERAGE") != "1" or session.testsfailed:
+        return
+    from qunyun.testing.url_coverage import missing
+
+    gaps = missing()
+    if gaps:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                "URL coverage gate: no successful call in any test for:\n  " + "\n  ".join(gaps),
+                red=True,
+            )
+        session.exitstatus = 1
