@@ -10,20 +10,20 @@ from qunyun.analytics.selectors import workspace_kpis
 from qunyun.dashboard.schemas import KpisOut, MemberOut, WorkspaceOut
 from qunyun.members.selectors import MemberFilter, get_member, member_list
 from qunyun.workspaces.access import workspaces_for_user
-from qunyun.workspaces.api_auth import workspace_for_api
+from qunyun.workspaces.api_auth import operation_docs, workspace_for_api
 from qunyun.workspaces.permissions import Capability
 
 router = Router(tags=["workspaces"])
-#: Each operation names the capability it needs (qunyun.workspaces.permissions); the
-#: permission tests read it from the OpenAPI document.
-VIEW = {"x-capability": Capability.VIEW.value}
+#: Each operation names the capability it needs (qunyun.workspaces.permissions) and the
+#: errors it may answer with; the permission tests read them from the OpenAPI document.
+VIEW = operation_docs(Capability.VIEW)
 
 
 @router.get(
     "",
     response=list[WorkspaceOut],
     summary="Workspaces you belong to",
-    openapi_extra={"x-capability": "none"},
+    openapi_extra=operation_docs(None),
 )
 def list_workspaces(request: HttpRequest):  # type: ignore[no-untyped-def]
     token = getattr(request, "api_token", None)

@@ -16,7 +16,7 @@ from qunyun.ingest.platforms.generic.common import RowReader
 from qunyun.ingest.records import ActivityRecord, ChannelRecord
 from qunyun.ingest.schemas import ActivityBatchIn, ErrorOut, ImportRunOut
 from qunyun.ingest.tasks import find_duplicates
-from qunyun.workspaces.api_auth import workspace_for_api
+from qunyun.workspaces.api_auth import operation_docs, workspace_for_api
 from qunyun.workspaces.permissions import Capability
 
 router = Router(tags=["ingest"])
@@ -26,7 +26,7 @@ router = Router(tags=["ingest"])
     "/{slug}/activities",
     response={200: ImportRunOut, 400: ErrorOut, 403: ErrorOut},
     summary="Push a batch of activities",
-    openapi_extra={"x-capability": Capability.IMPORT.value},
+    openapi_extra=operation_docs(Capability.IMPORT),
     description=(
         "Up to 10,000 canonical activities per call. Activities already present (same "
         "source, channel and external_id) are skipped, so a batch can be re-sent safely. "

@@ -1,16 +1,33 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
+Kind = Literal[
+    "message", "reply", "reaction", "post", "comment", "join", "leave", "event_registered",
+    "event_attended", "survey_answered", "purchase", "service",
+]  # fmt: skip
+
 
 class ActivityIn(Schema):
-    """One canonical activity, as in the generic JSONL format (docs/import-formats.md)."""
+    """One canonical activity, as in the generic JSONL format (docs/import-formats.md).
 
-    external_id: str = Field(..., description="unique per source + channel; re-sending is safe")
-    kind: str = Field(..., description="message, reply, reaction, post, join, leave, …")
-    occurred_at: str | int = Field(..., description="ISO 8601 with offset, or epoch seconds")
+    Rules across fields (a member_id or a member_name; an ISO time with its UTC offset)
+    are checked by the importer and answered with 400 naming the item and the field.
+    """
+
+    external_id: str = Field(
+        ...,
+        min_length=1,
+        max_length=255,
+        pattern=r"\S",
+        description="unique per source + channel; re-sending is safe",
+    )
+    kind: Kind = Field(..., description="what the member did")
+    occurred_at: str | int = Field(
+        ..., description="ISO 8601 with a UTC offset or Z, or epoch seconds"
+    )
     member_id: str | None = Field(None, description="the person's id on the platform")
     member_name: str | None = None
     member_handle: str | None = None

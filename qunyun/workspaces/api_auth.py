@@ -48,3 +48,32 @@ def workspace_for_api(
     if not may(role, capability):
         raise HttpError(403, _("Your role may not do this in this workspace."))
     return workspace, role
+
+
+_ERROR_BODY = {
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"detail": {"title": "Detail"}},
+                "required": ["detail"],
+            }
+        }
+    }
+}
+#: The errors every operation may answer with, in the same {"detail": …} shape.
+ERROR_RESPONSES = {
+    "401": {"description": "No valid token or session", **_ERROR_BODY},
+    "403": {"description": "Your role may not do this (docs/security.md)", **_ERROR_BODY},
+    "404": {"description": "No such workspace or object within your reach", **_ERROR_BODY},
+    "422": {"description": "A parameter or the body is invalid (details name it)", **_ERROR_BODY},
+    "429": {"description": "Rate limit reached; see the Retry-After header", **_ERROR_BODY},
+}
+
+
+def operation_docs(capability: Capability | None) -> dict[str, Any]:
+    """``openapi_extra`` of an operation: the capability it needs and its error answers."""
+    return {
+        "x-capability": capability.value if capability is not None else "none",
+        "responses": ERROR_RESPONSES,
+    }
