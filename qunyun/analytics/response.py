@@ -10,8 +10,8 @@ or reply, on or before the window's end, by another member who is not a bot that
   replies to it — same channel, ``reply_to`` = the question's external id — at or
   after the question, with no time limit;
 * in a channel without reply links (e.g. WeChat exports): is written in the same
-  channel — and the same thread when the question has one — strictly after the
-  question and at most 24 hours after it.
+  channel — and the same thread when the question has one — after the question in the
+  channel's order (time, then id) and at most 24 hours after it.
 """
 
 from __future__ import annotations
@@ -78,17 +78,27 @@ def questions_with_first_response(
     ).select("q_id", response_at=replies.occurred_at)
 
     unlinked = questions.anti_join(linked, questions.q_channel == linked.l_channel)
-    nearby = unlinked.join(written, unlinked.q_channel == written.channel_id)
-    no_thread = nearby.q_thread.isnull() | (nearby.q_thread == "")
-    nearby = nearby.filter(
-        [
-            nearby.member_id != nearby.q_member,
-            nearby.occurred_at > nearby.q_at,
-            nearby.occurred_at
-            <= nearby.q_at + ibis.interval(seconds=int(UNLINKED_RESPONSE_WINDOW.total_seconds())),
-            no_thread | (nearby.thread == nearby.q_thread),
-        ]
-    ).select("q_id", response_at=nearby.occurred_at)
+    window = ibis.interval(seconds=int(UNLINKED_RESPONSE_WINDOW.total_seconds()))
+    nexts = []
+    for threaded in (False, True):
+        # The first message by someone else after a question is the first message of the
+        # next "run" (consecutive messages by one author) in the channel's stream — the
+        # thread's stream for a question in a thread. Windows, not a join of every
+        # question with every message: this stays linear at millions of messages.
+        keys = ["channel_id", "thread"] if threaded else ["channel_id"]
+        stream = _runs(written, keys)
+        has_thread = unlinked.q_thread.notnull() & (unlinked.q_thread != "")
+        asked_here = unlinked.filter(has_thread if threaded else ~has_thread)
+        joined = asked_here.join(stream, asked_here.q_id == stream.id)
+        nexts.append(
+            joined.filter(
+                [
+                    joined.next_run_at.notnull(),
+                    joined.next_run_at <= joined.q_at + window,
+                ]
+            ).select("q_id", response_at=joined.next_run_at)
+        )
+    nearby = nexts[0].union(nexts[1])
 
     candidates = replies.union(nearby)
     first = candidates.group_by("q_id").aggregate(first_response_at=candidates.response_at.min())
@@ -100,6 +110,30 @@ def questions_with_first_response(
         occurred_at=result.q_at,
         first_response_at=result.first_response_at,
     )
+
+
+def _runs(written: Table, keys: list[str]) -> Table:
+    """Each message with the time of the first message of the next run in its stream.
+
+    A run is a stretch of consecutive messages by one author within ``keys`` (ordered by
+    time, then id); ``next_run_at`` is null for the last run.
+    """
+    order = [written.occurred_at, written.id]
+    w = ibis.window(group_by=keys, order_by=order)
+    t = written.mutate(previous_author=written.member_id.lag().over(w))
+    starts = (t.previous_author.isnull() | (t.previous_author != t.member_id)).cast("int64")
+    t = t.mutate(new_run=starts)
+    t = t.mutate(
+        run=t.new_run.sum().over(
+            ibis.window(group_by=keys, order_by=[t.occurred_at, t.id], preceding=None, following=0)
+        )
+    )
+    runs = t.group_by([*keys, "run"]).aggregate(run_at=t.occurred_at.min())
+    runs = runs.mutate(
+        next_run_at=runs.run_at.lead().over(ibis.window(group_by=keys, order_by=runs.run))
+    )
+    joined = t.join(runs, [*keys, "run"])
+    return joined.select("id", "next_run_at")
 
 
 def questions_section(
