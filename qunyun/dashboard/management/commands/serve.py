@@ -18,6 +18,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 
+def _pending_migrations() -> bool:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
 def default_workers() -> int:
     return 2 * (os.cpu_count() or 1) + 1
 
@@ -46,6 +54,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["workers"] < 1 or options["threads"] < 1:
             raise CommandError(_("--workers and --threads must be at least 1."))
+        if _pending_migrations():
+            raise CommandError(
+                _(
+                    "The database is not set up yet (or is older than this version): "
+                    "run “qunyun migrate” first."
+                )
+            )
         worker = None
         if not options["no_worker"] and settings.TASKS_BACKEND == "database":
             # Imports uploaded in the browser run here, outside the web process.

@@ -56,6 +56,7 @@ class Command(BaseCommand):
         plan = DemoPlan(
             members=options["members"], days=options["days"], seed=options["seed"], end=end
         )
+        call_command("migrate", verbosity=0, interactive=False)  # a fresh data dir works too
         slug = options["workspace"]
         truth_path = settings.DATA_DIR / "demo" / f"{slug}-truth.json"
         existing = Workspace.objects.filter(slug=slug).first()
