@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from qunyun.audit.models import AuditEvent
+from qunyun.workspaces.admin_scope import WorkspaceScopedAdmin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(WorkspaceScopedAdmin):
     list_display = ["created_at", "workspace", "actor", "action", "target"]
     list_filter = ["action", "workspace"]
     search_fields = ["action", "target"]

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from qunyun.ingest.models import ImportRun
+from qunyun.workspaces.admin_scope import WorkspaceScopedAdmin
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(WorkspaceScopedAdmin):
     list_display = [
         "started_at",
         "workspace",

@@ -18,6 +18,7 @@ class Capability(StrEnum):
     TRAIN_MODELS = "train_models"  # retrain the churn model
     READ_AUDIT = "read_audit"  # the audit log
     PRIVACY = "privacy"  # members' data export and erasure
+    BACK_OFFICE = "back_office"  # the workspace's rows in the back office (staff users)
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
