@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.http import Http404
 
 from qunyun.activity.models import Activity
-from qunyun.members.models import Identity, Member, MergeSuggestion, Tag
+from qunyun.members.models import Identity, Member, MergeSuggestion, Segment, Tag
 from qunyun.workspaces.models import Workspace
 
 #: Sort keys the members list accepts → ORM ordering.
-MEMBER_SORTS: dict[str, list[str]] = {
+MEMBER_SORTS: dict[str, list[str | OrderBy]] = {
     "name": ["display_name", "id"],
     "-name": ["-display_name", "-id"],
     "last_seen": ["last_seen_at", "id"],
@@ -21,8 +22,15 @@ MEMBER_SORTS: dict[str, list[str]] = {
     "-first_seen": ["-first_seen_at", "-id"],
     "messages": ["message_count", "id"],
     "-messages": ["-message_count", "-id"],
+    "score": ["engagement_score", "id"],
+    "-score": ["-engagement_score", "-id"],
+    # Members not scored yet have no churn risk: they go last either way.
+    "churn_risk": [F("churn_risk").asc(nulls_last=True), "id"],
+    "-churn_risk": [F("churn_risk").desc(nulls_last=True), "-id"],
 }
 DEFAULT_MEMBER_SORT = "-last_seen"
+#: The segments the members list can be narrowed to (``Member.segment`` values).
+MEMBER_SEGMENTS = frozenset(Segment.values)
 
 
 @dataclass(frozen=True)
@@ -30,10 +38,14 @@ class MemberFilter:
     query: str = ""
     tag: str = ""
     sort: str = DEFAULT_MEMBER_SORT
+    segment: str = ""
 
 
 def member_list(workspace: Workspace, filters: MemberFilter) -> QuerySet[Member]:
-    """Members of ``workspace`` matching the search text and tag, in the chosen order."""
+    """Members of ``workspace`` matching the search text, tag and segment, in the chosen order.
+
+    The same queryset feeds the page (one page of it) and the exports (all of it).
+    """
     members = Member.objects.filter(workspace=workspace)
     if filters.query:
         q = filters.query.strip()
@@ -45,6 +57,8 @@ def member_list(workspace: Workspace, filters: MemberFilter) -> QuerySet[Member]
         ).distinct()
     if filters.tag:
         members = members.filter(tags__workspace=workspace, tags__name=filters.tag)
+    if filters.segment:
+        members = members.filter(segment=filters.segment)
     ordering = MEMBER_SORTS.get(filters.sort, MEMBER_SORTS[DEFAULT_MEMBER_SORT])
     return members.order_by(*ordering).prefetch_related("tags", "identities")
 
@@ -57,6 +71,34 @@ def get_member(workspace: Workspace, member_id: int) -> Member:
         )
     except Member.DoesNotExist as exc:
         raise Http404("member") from exc
+
+
+def members_by_id(workspace: Workspace, member_ids: list[int]) -> dict[int, Member]:
+    """The members of ``workspace`` among ``member_ids`` (analytics names members by id)."""
+    # By primary key, scoped in Python (SQLite would otherwise scan the workspace index).
+    members = Member.objects.filter(pk__in=set(member_ids))
+    return {member.pk: member for member in members if member.workspace_id == workspace.pk}
+
+
+def member_platforms_and_tags(
+    member_ids: list[int],
+) -> tuple[dict[int, set[str]], dict[int, list[str]]]:
+    """The platforms and the tag names of each of ``member_ids`` (ids of one workspace).
+
+    Two flat queries instead of prefetching onto model instances: exports call this for
+    each chunk of a list that may hold 500k members.
+    """
+    platforms: dict[int, set[str]] = {}
+    for member_id, platform in Identity.objects.filter(member_id__in=member_ids).values_list(
+        "member_id", "platform"
+    ):
+        platforms.setdefault(member_id, set()).add(platform)
+    tags: dict[int, list[str]] = {}
+    for member_id, name in Member.tags.through.objects.filter(member_id__in=member_ids).values_list(
+        "member_id", "tag__name"
+    ):
+        tags.setdefault(member_id, []).append(name)
+    return platforms, tags
 
 
 def member_timeline(workspace: Workspace, member: Member) -> QuerySet[Activity]:

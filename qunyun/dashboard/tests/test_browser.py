@@ -6,6 +6,7 @@ Drives Debian's Chromium through Playwright (never a downloaded browser).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -90,4 +91,59 @@ def test_log_in_see_the_charts_and_switch_language(browser, live_server, seeded,
     page.click('button[data-lang="zh-hans"]')
     page.wait_for_selector('html[lang="zh-hans"]')
     assert page.get_by_text("每日消息数").is_visible()
+    assert problems == []
+
+
+OVERVIEW_CHARTS = ("growth", "engagement", "response", "lifecycle", "retention", "segments",
+                   "hours")  # fmt: skip
+
+
+def test_the_overview_charts_draw_in_both_languages_and_follow_the_period(
+    browser, live_server, seeded, tmp_path
+):
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{live_server.url}/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "alice-password-1")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/w/acme/")
+
+    def charts_drawn() -> None:
+        for chart in OVERVIEW_CHARTS:
+            page.wait_for_selector(f'[data-chart="{chart}"][data-rendered="true"]', timeout=15000)
+            assert page.locator(f'[data-chart="{chart}"] svg.main-svg').count() >= 1, chart
+
+    def points(chart: str) -> int:
+        return page.evaluate(f"document.querySelector('[data-chart={chart}]').data[0].x.length")
+
+    charts_drawn()
+    # February 2026 by week: the weeks of Jan 26, Feb 2, 9, 16 and 23.
+    assert points("growth") == 5
+    assert points("hours") == 24
+    assert set(page.locator('[data-chart="hours"] .ytick text').all_text_contents()) == {
+        "星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"
+    }  # fmt: skip
+    assert page.locator("#filter-period").input_value() == "week"
+    page.screenshot(path=str(tmp_path / "overview-sections-zh.png"), full_page=True)
+
+    page.select_option("#filter-period", "month")
+    page.wait_for_url(re.compile(r"/w/acme/\?period=month"))
+    for _ in range(100):  # wait_for_function would eval a string, which the CSP forbids
+        if page.evaluate("document.querySelector('[data-chart=growth]').data?.[0].x.length") == 1:
+            break
+        page.wait_for_timeout(100)
+    charts_drawn()
+    assert points("lifecycle") == 1
+    assert "period=month" in page.locator('[data-export="cohorts-csv"]').get_attribute("href")
+
+    page.click('button[data-lang="en"]')
+    page.wait_for_selector('html[lang="en"]')
+    charts_drawn()
+    assert page.locator("#filter-period").input_value() == "month"
+    assert page.get_by_text("Growth: members who joined and left per period").is_visible()
+    assert "Monday" in page.locator('[data-chart="hours"] .ytick text').all_text_contents()
+    page.screenshot(path=str(tmp_path / "overview-sections-en.png"), full_page=True)
     assert problems == []

@@ -103,6 +103,34 @@ def test_members_list_answers_htmx_with_the_table_only(client, alice, community)
     assert "成员10" in html
 
 
+def test_members_list_filters_by_segment_and_sorts_by_score_and_churn_risk(
+    client, alice, community
+) -> None:
+    for member in Member.objects.filter(workspace=community):
+        number = int(member.display_name[2:])
+        member.segment = "core" if number % 20 == 0 else "casual"
+        member.engagement_score = float(number % 7)
+        member.churn_risk = None if number == 40 else number / 100
+        member.save()
+    client.force_login(alice)
+    url = reverse("members", args=["acme"])
+
+    core = client.get(url, {"segment": "core", "sort": "-score"}, HTTP_ACCEPT_LANGUAGE="en")
+    risky = client.get(url, {"segment": "core", "sort": "-churn_risk"})
+    safe = client.get(url, {"segment": "core", "sort": "churn_risk"})
+    unknown = client.get(url, {"segment": "vip"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    # 成员00, 成员20, 成员40 are core; scores 0, 6, 5; 成员40 is not scored for churn.
+    assert [m.display_name for m in core.context["page"]] == ["成员20", "成员40", "成员00"]
+    assert [m.display_name for m in risky.context["page"]] == ["成员20", "成员00", "成员40"]
+    assert [m.display_name for m in safe.context["page"]] == ["成员00", "成员20", "成员40"]
+    html = core.content.decode()
+    assert "Core (KOC)" in html
+    assert "segment=core" in html  # the export links keep the filter
+    assert unknown.status_code == 400
+    assert "“vip” is not a segment" in unknown.content.decode()
+
+
 def test_member_profile_shows_identities_tags_and_timeline(client, alice, community) -> None:
     client.force_login(alice)
     member = Member.objects.get(identities__external_id="user7")

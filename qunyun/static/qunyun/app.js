@@ -34,3 +34,13 @@ document.addEventListener("submit", (event) => {
   form.querySelectorAll("button").forEach((b) => (b.disabled = true));
   request.send(new FormData(form));
 });
+
+// After htmx changed the address (filters pushed into the URL), switching the language
+// must come back to the same filtered page, not the one first loaded.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form.language");
+  const next = form && form.querySelector("input[name=next]");
+  if (next) {
+    next.value = window.location.pathname + window.location.search;
+  }
+});

@@ -1,0 +1,31 @@
+"""Writes the dashboards make: for now, the audit trail of exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qunyun.audit.actions import record_event
+from qunyun.audit.models import AuditEvent
+from qunyun.workspaces.models import Workspace
+
+
+def do_record_export(
+    workspace: Workspace,
+    *,
+    table: str,
+    file_format: str,
+    filters: dict[str, Any],
+    rows: int,
+    acting_user: Any,
+) -> AuditEvent:
+    """Leave the audit event of one export: which table, in which format, filtered how."""
+    return record_event(
+        "table_exported",
+        workspace=workspace,
+        actor=acting_user,
+        target=f"export:{table}",
+        table=table,
+        format=file_format,
+        filters=filters,
+        rows=rows,
+    )
