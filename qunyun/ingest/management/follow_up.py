@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.core.management.base import OutputWrapper
 from django.utils.translation import gettext as _
 
-from qunyun.activity.snapshot import SnapshotRefresh
-from qunyun.members.suggestions import SuggestionRun
+from qunyun.ingest.actions import FollowUp
+from qunyun.members.churn import churn_problem_text
+from qunyun.members.models import ChurnModelRun
 
 
-def write_follow_up(
-    out: OutputWrapper, duplicates: SuggestionRun, refresh: SnapshotRefresh
-) -> None:
+def write_follow_up(out: OutputWrapper, follow_up: FollowUp) -> None:
+    duplicates, refresh = follow_up.duplicates, follow_up.refresh
     out.write(
         _(
             "Duplicate members: %(merged)d merged on a shared verified email or phone, "
@@ -23,3 +23,15 @@ def write_follow_up(
         _("Analytics snapshot refreshed: %(added)d activities added in %(seconds).2f s.")
         % {"added": refresh.activities_added, "seconds": refresh.seconds}
     )
+    out.write(
+        _("Segments and engagement scores written for %(n)d members.")
+        % {"n": follow_up.scoring.members_scored}
+    )
+    churn = follow_up.churn
+    if churn.status == ChurnModelRun.Status.OK:
+        out.write(
+            _("Churn model retrained (test ROC-AUC %(auc).2f); %(n)d members scored.")
+            % {"auc": churn.auc or 0.0, "n": churn.members_scored}
+        )
+    else:
+        out.write(_("Churn model not retrained: %(why)s") % {"why": churn_problem_text(churn)})

@@ -20,7 +20,9 @@ from qunyun.demo.truth import ground_truth
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.progress import ProgressBar
 from qunyun.members.actions import do_tag_members
+from qunyun.members.churn import do_train_churn_model
 from qunyun.members.models import Member
+from qunyun.members.scoring import do_update_segments
 from qunyun.workspaces.actions import do_add_workspace_member, do_get_or_create_workspace
 from qunyun.workspaces.models import Role, Workspace
 
@@ -98,6 +100,12 @@ class Command(BaseCommand):
                 }
             )
         do_refresh_snapshot(workspace)
+        scoring = do_update_segments(workspace)
+        churn = do_train_churn_model(workspace)
+        self.stdout.write(
+            _("Segments written for %(n)d members; churn model: %(status)s.")
+            % {"n": scoring.members_scored, "status": churn.get_status_display()}
+        )
         workspace_kpis(workspace)  # warm the cache so the first page is fast
         user = _demo_user()
         do_add_workspace_member(workspace, user, Role.OWNER)

@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 _("The file could not be imported; nothing was written.\n%(error)s")
                 % {"error": error}
             ) from error
-        duplicates, refresh = do_after_import(workspace)
+        follow_up = do_after_import(workspace)
         self.stdout.write(
             _(
                 "Imported %(path)s into “%(workspace)s”: %(read)d records read, "
@@ -71,4 +71,4 @@ class Command(BaseCommand):
                 "rate": f"{run.rate:,.0f}" if run.rate else "–",
             }
         )
-        write_follow_up(self.stdout, duplicates, refresh)
+        write_follow_up(self.stdout, follow_up)

@@ -70,7 +70,7 @@ class Command(BaseCommand):
                 _("The forum's answer could not be imported; nothing was written.\n%(error)s")
                 % {"error": error}
             ) from error
-        duplicates, refresh = do_after_import(workspace)
+        follow_up = do_after_import(workspace)
         self.stdout.write(
             _(
                 "Synced %(url)s into “%(workspace)s” (posts after #%(cursor)d): "
@@ -91,4 +91,4 @@ class Command(BaseCommand):
                 "requests": client.requests_made,
             }
         )
-        write_follow_up(self.stdout, duplicates, refresh)
+        write_follow_up(self.stdout, follow_up)
