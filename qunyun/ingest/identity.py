@@ -51,16 +51,17 @@ class IdentityResolver:
         self.members_added = 0
 
     def resolve(self, people: Sequence[tuple[str, str, Person]]) -> list[tuple[int, int]]:
-        """``(member id, identity id)`` for ``(platform, channel, person)`` triples, in order."""
-        keys: list[tuple[str, str]] = []
-        refs: dict[tuple[str, str], PersonRef] = {}
+        """``(member id, identity id)`` for ``(platform, identity external id, person)``.
+
+        The identity external id is the person's platform id, or
+        :func:`name_only_external_id` for a person known only by name. One query per
+        :data:`LOOKUP_CHUNK` people not met before, and one bulk insert of the new ones.
+        """
         cache = self.cache
-        for platform, channel, person in people:
-            external_id = person[0]
-            if external_id:
-                key = (platform, external_id[:255])
-            else:
-                key = (platform, name_only_external_id(channel, person[1]))
+        refs: dict[tuple[str, str], PersonRef] = {}
+        keys = []
+        for platform, external_id, person in people:
+            key = (platform, external_id)
             keys.append(key)
             if key not in cache and key not in refs:
                 refs[key] = PersonRef(*person)

@@ -46,6 +46,9 @@ def test_a_killed_import_writes_nothing_and_a_rerun_completes_it(tmp_path, big_e
         "QUNYUN_DATA_DIR": str(data_dir),
         "QUNYUN_DATABASE_URL": "",
         "QUNYUN_LANGUAGE": "en",
+        # A small page cache, so that the open transaction spills into the write-ahead
+        # log while it writes: that growing log shows the import is killed mid-write.
+        "QUNYUN_IMPORT_CACHE_MIB": "2",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "qunyun", "import", "telegram", str(big_export), "--workspace", "w"],

@@ -132,3 +132,50 @@ def test_nul_characters_are_dropped_from_text(workspace) -> None:
     do_import_records(workspace, records, file_name="a", format_name="telegram")
 
     assert Activity.objects.get().text == "ab"
+
+
+def test_one_name_only_person_object_in_two_chats_is_two_people(workspace) -> None:
+    # Parsers may hand out the same PersonRef again; a name is still known per chat.
+    nameless = PersonRef(external_id=None, display_name="Lily")
+    records = [
+        ActivityRecord("telegram", "g1", "1:join:0", ActivityKind.JOIN, utc(2026, 3, 1), nameless),
+        ActivityRecord("telegram", "g2", "1:join:0", ActivityKind.JOIN, utc(2026, 3, 2), nameless),
+    ]
+    run = do_import_records(workspace, records, file_name="a", format_name="telegram")
+
+    assert (run.activities_added, run.members_added) == (2, 2)
+    assert set(Identity.objects.values_list("external_id", flat=True)) == {
+        "~name:g1:Lily",
+        "~name:g2:Lily",
+    }
+
+
+def test_an_import_of_many_batches_counts_every_row_and_person(workspace) -> None:
+    from django.db import connection
+
+    from qunyun.ingest.read_ahead import BATCH
+
+    def records() -> Iterator[ChannelRecord | ActivityRecord]:  # lazy: parsed ahead
+        yield channel()
+        for i in range(2 * BATCH + 3):
+            yield message(str(i), utc(2026, 3, 1 + i % 28), f"user{i % 7}", name=f"P{i % 7}")
+
+    first = do_import_records(workspace, records(), file_name="a", format_name="telegram")
+    again = do_import_records(workspace, records(), file_name="a", format_name="telegram")
+
+    assert (first.records_read, first.activities_added, first.members_added) == (
+        2 * BATCH + 3,
+        2 * BATCH + 3,
+        7,
+    )
+    assert (again.activities_added, again.activities_skipped, again.members_added) == (
+        0,
+        2 * BATCH + 3,
+        0,
+    )
+    counts = Member.objects.filter(workspace=workspace).values_list("message_count", flat=True)
+    assert sum(counts) == 2 * BATCH + 3
+    if connection.vendor == "sqlite":  # the import's larger page cache is given back
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            assert cursor.fetchone()[0] == -2000
