@@ -27,6 +27,14 @@ def data_dir(settings: Any, tmp_path: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def client() -> Any:
+    """The test client, speaking English unless a request asks for another language."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
 def workspace(db: None) -> Workspace:
     return Workspace.objects.create(slug="acme", name="Acme 用户社区", time_zone="Asia/Shanghai")
 

@@ -14,11 +14,14 @@ instead of waiting for ever. Where ``fork`` is unavailable, or with
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
 import pickle
 import queue
+import signal
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
@@ -164,7 +167,18 @@ def read_ahead(items: Iterator[Item], batch: int = BATCH) -> Iterator[Item]:
         channel.close()
 
 
+def _die_with_parent() -> None:
+    """A parser whose importer was killed must not linger blocked on a full queue."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 def _produce(items: Iterator[Item], channel: Any, size: int) -> None:
+    _die_with_parent()
     # Millions of fresh tuples make the cyclic collector rescan the heap again and again.
     gc.freeze()
     gc.disable()

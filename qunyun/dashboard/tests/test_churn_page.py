@@ -40,7 +40,7 @@ def metric(html: str, name: str) -> str:
 def test_the_page_shows_how_good_the_model_is(client, scored, persona, request) -> None:
     client.force_login(request.getfixturevalue(persona))
 
-    response = client.get(reverse("churn", args=["acme"]))
+    response = client.get(reverse("churn", args=["acme"]), HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -86,7 +86,7 @@ def test_too_little_data_is_explained_on_the_page(client, alice, workspace) -> N
     client.force_login(alice)
 
     client.post(reverse("churn", args=["acme"]))
-    response = client.get(reverse("churn", args=["acme"]))
+    response = client.get(reverse("churn", args=["acme"]), HTTP_ACCEPT_LANGUAGE="en")
 
     html = response.content.decode()
     assert 'data-churn-status="insufficient_data"' in html
@@ -97,7 +97,7 @@ def test_too_little_data_is_explained_on_the_page(client, alice, workspace) -> N
 def test_before_training_the_page_says_how_to_train(client, alice, workspace) -> None:
     client.force_login(alice)
 
-    response = client.get(reverse("churn", args=["acme"]))
+    response = client.get(reverse("churn", args=["acme"]), HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     assert "qunyun churn --workspace acme" in response.content.decode()

@@ -26,6 +26,17 @@ def big_export(tmp_path: Path) -> Path:
     return path
 
 
+def no_process_reading(path: Path, wait: float = 10.0) -> bool:
+    """True once no process has ``path`` on its command line (forked parsers included)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        found = subprocess.run(["pgrep", "-f", str(path)], capture_output=True, text=True)
+        if not found.stdout.strip():
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def count_activities(data_dir: Path) -> int:
     result = run_cli(
         "shell",
@@ -68,6 +79,7 @@ def test_a_killed_import_writes_nothing_and_a_rerun_completes_it(tmp_path, big_e
     process.wait(timeout=30)
 
     assert process.returncode == -signal.SIGKILL  # killed mid-way, not finished
+    assert no_process_reading(big_export), "the parser process outlived its importer"
     assert written_before_kill > 4 * 2**20
     assert count_activities(data_dir) == 0
 
