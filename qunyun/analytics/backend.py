@@ -26,18 +26,48 @@ def _duckdb() -> Any:
 
 @cache
 def _spark() -> Any:
+    """PySpark through Ibis; ``QUNYUN_SPARK_MASTER`` (default ``local[2]``) picks the cluster.
+
+    Extra ``spark.*`` settings come from ``QUNYUN_SPARK_CONF`` ("key=value;key=value"), for
+    example executor memory or the driver's ports on a cluster (docs/scale-out.md).
+    """
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    session = (
+    builder = (
         SparkSession.builder.master(os.environ.get("QUNYUN_SPARK_MASTER", "local[2]"))
         .appName("qunyun")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
+        .config("spark.ui.showConsoleProgress", "false")
     )
+    for item in os.environ.get("QUNYUN_SPARK_CONF", "").split(";"):
+        key, sep, value = item.partition("=")
+        if sep and key.strip():
+            builder = builder.config(key.strip(), value.strip())
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel(os.environ.get("QUNYUN_SPARK_LOG_LEVEL", "ERROR"))
     return ibis.pyspark.connect(session)
+
+
+def stop_spark() -> None:
+    """Stop the Spark session and its JVM, if one was started (tests, shutdown)."""
+    if not _spark.cache_info().currsize:
+        return
+    from pyspark import SparkContext
+
+    _spark().disconnect()  # stops the session and its context
+    _spark.cache_clear()
+    gateway = SparkContext._gateway
+    if gateway is not None:
+        gateway.shutdown()
+        proc = getattr(gateway, "proc", None)
+        if proc is not None:  # the JVM exits when its stdin closes
+            proc.stdin.close()
+            proc.wait(timeout=30)
+        SparkContext._gateway = None
+        SparkContext._jvm = None
 
 
 def connect(backend: str | None = None) -> Any:
@@ -48,9 +78,15 @@ def connect(backend: str | None = None) -> Any:
     return _spark() if name == "spark" else _duckdb()
 
 
+def _is_spark(con: Any) -> bool:
+    return getattr(con, "name", "") == "pyspark"
+
+
 def read_parquet(con: Any, path: Path) -> Table:
     """A table over every Parquet file at ``path`` (a file, or a folder of parts)."""
     target = str(path / "*.parquet") if path.is_dir() else str(path)
+    if _is_spark(con):  # a file URI: a cluster's default file system may be HDFS
+        target = f"file://{Path(target).absolute()}"
     with _lock:  # DuckDB's connection is shared; registering views is not thread-safe
         return con.read_parquet(target)
 
