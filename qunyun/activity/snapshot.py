@@ -25,9 +25,12 @@ generation.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import time
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,7 +104,28 @@ def _epoch_us_sql() -> str:
 
 
 def do_refresh_snapshot(workspace: Workspace, *, rebuild: bool = False) -> SnapshotRefresh:
-    """Bring ``workspace``'s snapshot up to date with the ORM; return what was done."""
+    """Bring ``workspace``'s snapshot up to date with the ORM; return what was done.
+
+    One refresh of a workspace at a time (imports running side by side in several
+    processes each end with a refresh): the others wait, then find little or nothing to add.
+    """
+    with _refresh_lock(workspace):
+        return _refresh(workspace, rebuild=rebuild)
+
+
+@contextmanager
+def _refresh_lock(workspace: Workspace) -> Iterator[None]:
+    folder = Path(settings.SNAPSHOT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{workspace.pk}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _refresh(workspace: Workspace, *, rebuild: bool) -> SnapshotRefresh:
     started = time.perf_counter()
     with transaction.atomic():
         state, _ = SnapshotState.objects.select_for_update().get_or_create(workspace=workspace)
@@ -294,6 +318,6 @@ def _channels_table(workspace: Workspace) -> pa.Table:
 
 def _write_atomically(table: pa.Table, path: Path) -> None:
     # A reader never sees a half-written file: write aside, then rename.
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     pq.write_table(table, tmp, compression="zstd")
     tmp.replace(path)

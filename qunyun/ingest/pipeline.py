@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qunyun.activity.models import Activity, Channel
+from qunyun.audit.actions import record_event
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.identity import IdentityResolver, do_resolve_name_only_identities
 from qunyun.ingest.models import ImportRun
@@ -157,7 +158,7 @@ def do_import_records(
     writer = _ActivityWriter(workspace, run)
     collecting = gc.isenabled()
     try:
-        with transaction.atomic(), _bulk_load_cache():
+        with _wait_for_other_imports(), transaction.atomic(), _bulk_load_cache():
             batches = compact(records, writer.adapt_datetime)
             if not isinstance(records, list | tuple):
                 # A lazy parser: let it run on the other core.
@@ -174,6 +175,16 @@ def do_import_records(
             folded = do_resolve_name_only_identities(workspace, writer.touched_members)
             do_refresh_member_stats(workspace, writer.touched_members)
             added = writer.added
+            record_event(
+                "activities_imported",
+                workspace=workspace,
+                actor=acting_user,
+                target=f"import:{run.pk}",
+                format=format_name,
+                file=file_name[:200],
+                records_read=writer.read,
+                activities_added=added,
+            )
     except ImportFormatError as error:
         _fail(run, started, writer.read, {"message": str(error), "place": error.place()})
         raise
@@ -197,6 +208,26 @@ def do_import_records(
     run.duration_seconds = time.perf_counter() - started
     run.save()
     return run
+
+
+@contextmanager
+def _wait_for_other_imports() -> Iterator[None]:
+    """On SQLite an import holds the one write lock for its whole transaction; a second
+    import started meanwhile waits for it (up to QUNYUN_IMPORT_LOCK_WAIT_SECONDS, an hour
+    by default) instead of failing after the usual 10 s."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    seconds = int(os.environ.get("QUNYUN_IMPORT_LOCK_WAIT_SECONDS", "3600"))
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA busy_timeout = {1000 * seconds:d}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(before):d}")
 
 
 @contextmanager

@@ -58,6 +58,16 @@ def test_each_mutating_action_leaves_exactly_one_audit_row(
 ) -> None:
     a, b, c = three_people
     steps: list[tuple[str, Any]] = [
+        (
+            "activities_imported",
+            lambda: do_import_records(
+                workspace,
+                iter([message("4", utc(2026, 3, 2, 8), "u4", name="Dan")]),
+                file_name="more.jsonl",
+                format_name="jsonl",
+                acting_user=alice,
+            ),
+        ),
         ("workspace_created", lambda: do_get_or_create_workspace("new-one", acting_user=alice)),
         (
             "teammate_added",
