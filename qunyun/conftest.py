@@ -108,6 +108,15 @@ def record_url_coverage() -> Iterator[None]:
     yield
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that do not use the suite's database (Spark against DuckDB, real `qunyun`
+    processes on their own SQLite file) are marked ``once``: the PostgreSQL pass of
+    `make test` leaves them out, having nothing different to check."""
+    for item in items:
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.once)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """With QUNYUN_URL_COVERAGE=1 (a full run, as `make test` does), fail when a URL
     pattern or API operation had no successful call in the whole suite."""

@@ -7,6 +7,7 @@ same Parquet snapshot through Ibis, so the metric functions never change.
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 from functools import cache
 from pathlib import Path
@@ -65,7 +66,11 @@ def stop_spark() -> None:
         proc = getattr(gateway, "proc", None)
         if proc is not None:  # the JVM exits when its stdin closes
             proc.stdin.close()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()  # a busy JVM may not notice: it holds nothing we need
+                proc.wait(timeout=15)
         SparkContext._gateway = None
         SparkContext._jvm = None
 

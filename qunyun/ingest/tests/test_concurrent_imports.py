@@ -16,6 +16,9 @@ import pytest
 from qunyun.ingest.tests.test_crash import count_activities, no_process_reading
 from qunyun.ingest.tests.test_import_command import run_cli
 
+#: Real processes on their own SQLite file: once per `make test` (see qunyun/conftest.py).
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parents[3]
 MESSAGES = 60_000
 

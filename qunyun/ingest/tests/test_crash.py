@@ -13,6 +13,9 @@ import pytest
 
 from qunyun.ingest.tests.test_import_command import run_cli
 
+#: Real processes on their own SQLite file: once per `make test` (see qunyun/conftest.py).
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
