@@ -21,8 +21,13 @@ _lock = threading.Lock()
 
 @cache
 def _duckdb() -> Any:
+    from django.conf import settings
+
     threads = os.environ.get("QUNYUN_ANALYTICS_THREADS", "2")
-    return ibis.duckdb.connect(threads=int(threads))
+    # Spills of big queries go under the data dir, not into whatever folder we run from.
+    spill = Path(settings.DATA_DIR) / "tmp" / "duckdb"
+    spill.mkdir(parents=True, exist_ok=True)
+    return ibis.duckdb.connect(threads=int(threads), temp_directory=str(spill))
 
 
 @cache
