@@ -321,13 +321,31 @@ def sql_way(snapshot: Path, period: str) -> dict[str, Any]:
     active_between = (
         f"SELECT count(DISTINCT member_id) FROM {md} WHERE n_active > 0 AND day BETWEEN ? AND ?"
     )
+    # The same method as Qunyun's metric (a running sum of +1/−1 per member stretch), so
+    # the comparison is of engines, not of algorithms.
     rolling = f"""
         WITH a AS (SELECT DISTINCT member_id, day FROM {md}
-                   WHERE n_active > 0 AND day BETWEEN ? - INTERVAL 29 DAY AND ?),
-             d AS (SELECT CAST(unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY)) AS DATE) AS d)
-        SELECT d, count(DISTINCT member_id) FROM d JOIN a ON a.day <= d AND a.day > d - ? GROUP BY d"""
-    mau = dict(one(rolling, start, end, start, end, 30))
-    wau = dict(one(rolling, start, end, start, end, 7))
+                   WHERE n_active > 0 AND day BETWEEN ? AND ?),
+             s AS (SELECT day, lead(day) OVER (PARTITION BY member_id ORDER BY day) AS nxt,
+                          day + CAST(? AS INTEGER) AS until FROM a),
+             steps AS (SELECT day AS d, 1 AS step FROM s
+                       UNION ALL
+                       SELECT CASE WHEN nxt IS NOT NULL AND nxt < until THEN nxt ELSE until END,
+                              -1 FROM s),
+             agg AS (SELECT d, sum(step) AS step FROM steps GROUP BY d),
+             days AS (SELECT CAST(unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE),
+                                                         INTERVAL 1 DAY)) AS DATE) AS d)
+        SELECT d, running FROM (
+            SELECT days.d, sum(coalesce(agg.step, 0)) OVER (ORDER BY days.d) AS running
+            FROM days LEFT JOIN agg USING (d))
+        WHERE d BETWEEN ? AND ? AND running > 0"""
+
+    def rolling_rows(window: int) -> list[tuple[Any, ...]]:
+        first = start - timedelta(days=window - 1)
+        return one(rolling, first, end, window, first, end, start, end)
+
+    mau = dict(rolling_rows(30))
+    wau = dict(rolling_rows(7))
     dau = dict(
         one(f"SELECT day, count(DISTINCT member_id) FROM {md} WHERE n_active > 0 GROUP BY day")
     )
