@@ -5,14 +5,20 @@ Views stay thin: find the workspace through the access helper, call a selector, 
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.dates import WEEKDAYS
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from qunyun.analytics.selectors import workspace_kpis
@@ -81,15 +87,47 @@ def overview(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         status = 400
     else:
         kpis = workspace_kpis(workspace, period=filters.period, channel_id=filters.channel_id)
-        context.update(overview_sections(workspace, kpis, filters))
-        context["last_import"] = ImportRun.objects.filter(workspace=workspace).first()
-    template = "dashboard/overview.html"
+        last_import = ImportRun.objects.filter(workspace=workspace).first()
+        # The sections are the same for everyone who may see the workspace: render them
+        # once per figures, filters, language and zone (a minute at most: "last import
+        # 3 minutes ago" must not grow stale).
+        key = _sections_cache_key(workspace, kpis, filters, last_import)
+        sections = cache.get(key)
+        if sections is None:
+            sections_context = {
+                **context,
+                **overview_sections(workspace, kpis, filters),
+                "last_import": last_import,
+            }
+            sections = render_to_string(
+                "dashboard/_overview_sections.html", sections_context, request=request
+            )
+            cache.set(key, str(sections), timeout=SECTIONS_CACHE_SECONDS)
+        context.update(filters=filters, sections_html=mark_safe(sections))  # noqa: S308
     if (
         request.headers.get("HX-Request")
         and request.headers.get("HX-Target") == "overview-sections"
     ):
-        template = "dashboard/_overview_sections.html"
-    return render(request, template, context, status=status)
+        if "sections_html" in context:
+            return HttpResponse(context["sections_html"], status=status)
+        return render(request, "dashboard/_overview_sections.html", context, status=status)
+    return render(request, "dashboard/overview.html", context, status=status)
+
+
+SECTIONS_CACHE_SECONDS = 60
+
+
+def _sections_cache_key(
+    workspace: Workspace, kpis: dict[str, Any], filters: OverviewFilter, last_import: Any
+) -> str:
+    digest = hashlib.blake2b(
+        orjson.dumps(kpis, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS),
+        digest_size=16,
+    ).hexdigest()
+    return (
+        f"overview-sections:{workspace.pk}:{digest}:{filters.period}:{filters.channel_id}:"
+        f"{get_language()}:{workspace.time_zone}:{last_import.pk if last_import else 0}"
+    )
 
 
 def overview_sections(
