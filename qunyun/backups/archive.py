@@ -165,7 +165,7 @@ def read_manifest(source: Path) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(source) as archive:
             manifest = json.loads(archive.read("manifest.json"))
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, NotImplementedError) as error:
         raise BackupError(
             _("%(path)s is not a Qunyun backup (no readable manifest.json): %(error)s")
             % {"path": source, "error": error}

@@ -126,7 +126,7 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         return zipfile.ZipFile(path)
     except FileNotFoundError:
         raise ImportFormatError(_("The file does not exist."), path=str(path)) from None
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError):
         raise ImportFormatError(
             _("This is not a ZIP archive, or it is truncated or damaged."), path=str(path)
         ) from None

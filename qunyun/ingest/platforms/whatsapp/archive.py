@@ -19,7 +19,15 @@ from qunyun.ingest.errors import ImportFormatError
 
 _ZIP_MAGIC = b"PK\x03\x04"
 #: What a damaged archive raises while its member is read.
-ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError)
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+)
 _CHAT_MEMBER = "_chat.txt"
 #: File names the exporter gives a chat, around the chat's name.
 _STEMS = (

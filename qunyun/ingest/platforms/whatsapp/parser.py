@@ -73,7 +73,8 @@ def parse(path: Path, *, time_zone: str = TIME_ZONE) -> Iterator[Record]:
         return
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
+        # (NotImplementedError: a damaged header claiming a ZIP version nobody made)
         raise ImportFormatError(
             _("The file is not a readable ZIP archive."), path=str(path)
         ) from None

@@ -143,3 +143,13 @@ def test_random_corruption_yields_valid_records_or_a_format_error(
     except ImportFormatError:
         return
     check_records(records)
+
+
+def test_a_zip_claiming_an_unknown_version_is_a_format_error(tmp_path: Path) -> None:
+    """Found by the random corruption above: one byte of the central directory made
+    zipfile raise NotImplementedError ("zip file version 6.4") instead of BadZipFile."""
+    source = next(p for p in ALL if p.suffix == ".zip")
+    original = source.read_bytes()
+    corrupted = original[:576] + bytes([64]) + original[577:]
+    with pytest.raises(ImportFormatError, match="ZIP"):
+        list(parse(write(tmp_path, corrupted, "corrupt.zip")))
