@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # the API docs page with Swagger UI from the installed package, not a CDN
     "django_tasks",
     "django_tasks_db",
     "qunyun.workspaces",

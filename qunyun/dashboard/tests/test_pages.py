@@ -201,3 +201,13 @@ def test_the_openapi_document_is_served(client) -> None:
 
     assert response.status_code == 200
     assert "/api/v1/workspaces/{slug}/kpis" in response.json()["paths"]
+
+
+def test_the_api_docs_page_uses_no_cdn_and_no_inline_script(client) -> None:
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cdn." not in html and "https://" not in html
+    assert '<script src="/static/ninja/swagger-ui-bundle.js">' in html
+    assert "<script>" not in html  # the CSP allows only our own script files
+    assert client.get("/static/ninja/swagger-ui-bundle.js").status_code == 200
