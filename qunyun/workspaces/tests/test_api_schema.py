@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
@@ -24,6 +26,18 @@ EXAMPLES_PER_OPERATION = 25
 
 # Loaded from the running app (in process, through WSGI): what clients really get.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture(autouse=True)
+def one_connection_per_test() -> Any:
+    """Calls go straight to the WSGI app, not through Django's test client: stop the app
+    from closing the test's database connection (inside its transaction) after each
+    request, as the test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
