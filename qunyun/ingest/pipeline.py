@@ -219,15 +219,8 @@ def _wait_for_other_imports() -> Iterator[None]:
         yield
         return
     seconds = int(os.environ.get("QUNYUN_IMPORT_LOCK_WAIT_SECONDS", "3600"))
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA busy_timeout")
-        (before,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA busy_timeout = {1000 * seconds:d}")
-    try:
+    with _sqlite_pragma("busy_timeout", 1000 * seconds):
         yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA busy_timeout = {int(before):d}")
 
 
 @contextmanager
@@ -237,15 +230,22 @@ def _bulk_load_cache() -> Iterator[None]:
         yield
         return
     mib = int(os.environ.get("QUNYUN_IMPORT_CACHE_MIB", IMPORT_CACHE_MIB))
+    with _sqlite_pragma("cache_size", -1024 * mib):
+        yield
+
+
+@contextmanager
+def _sqlite_pragma(name: str, value: int) -> Iterator[None]:
+    """Set the integer PRAGMA ``name`` on this connection, and put it back afterwards."""
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
+        cursor.execute(f"PRAGMA {name}")
         (before,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = {-1024 * mib:d}")
+        cursor.execute(f"PRAGMA {name} = {value:d}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before):d}")
+            cursor.execute(f"PRAGMA {name} = {int(before):d}")
 
 
 def _fail(run: ImportRun, started: float, read: int, error: dict[str, str]) -> None:
