@@ -16,19 +16,9 @@ import pandas as pd
 from ibis.expr.types import Table
 
 from qunyun.analytics.backend import execute
+from qunyun.analytics.metrics import period_start
 
 PERIODS = ("day", "week", "month")
-
-
-def period_start(day: date, period: str) -> date:
-    """The first day of the period holding ``day`` (weeks start on Monday)."""
-    if period == "day":
-        return day
-    if period == "week":
-        return day - timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    raise ValueError(f"unknown period {period!r}")
 
 
 def period_starts(start: date, end: date, period: str) -> list[date]:

@@ -179,6 +179,14 @@ def period_series(md: Table, start: date, end: date, period: str) -> list[dict[s
         for row in frame.to_dict("records"):
             entry = values.setdefault(_as_date(row.pop("period_start")), {})
             entry.update({k: 0 if pd.isna(v) else int(v) for k, v in row.items()})
+    return assemble_period_series(values, start, end, period)
+
+
+def assemble_period_series(
+    values: dict[date, dict[str, int]], start: date, end: date, period: str
+) -> list[dict[str, Any]]:
+    """The by-period series from each period's counts (joined, left, active_members,
+    messages, replies): zero-filled, with the running members total and the ratios."""
     series, total = [], 0
     for day in sorted({metrics.period_start(d, period) for d in _days(start, end)}):
         v = values.get(day, {})
