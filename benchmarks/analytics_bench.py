@@ -205,42 +205,6 @@ def prepare(cache: Path, members: int, chunk: int, days: int) -> dict[str, Any]:
 # The by-period arithmetic (rates from counts) is the same few lines of Python for all.
 
 
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def _period_start(day: date, period: str) -> date:
-    if period == "week":
-        return day - timedelta(days=day.weekday())
-    return day.replace(day=1) if period == "month" else day
-
-
-def _finish_by_period(values: dict[date, dict[str, int]], start: date, end: date, period: str):
-    series, total = [], 0
-    days = (end - start).days + 1
-    for day in sorted({_period_start(start + timedelta(days=i), period) for i in range(days)}):
-        v = values.get(day, {})
-        joined, left, active = v.get("joined", 0), v.get("left", 0), v.get("active_members", 0)
-        messages, replies = v.get("messages", 0), v.get("replies", 0)
-        before, total = total, total + joined - left
-        series.append(
-            {
-                "period_start": day.isoformat(),
-                "joined": joined,
-                "left": left,
-                "net_growth": joined - left,
-                "growth_rate": _ratio(joined - left, before),
-                "members_total": total,
-                "active_members": active,
-                "messages": messages,
-                "engagement_rate": _ratio(active, total),
-                "messages_per_active_member": _ratio(messages, active),
-                "reply_rate": _ratio(replies, messages),
-            }
-        )
-    return series
-
-
 def _daily(start: date, end: date, columns: dict[str, dict[date, int]]) -> list[dict[str, Any]]:
     out = []
     for i in range((end - start).days + 1):
@@ -307,6 +271,11 @@ def qunyun_covered(kpis: dict[str, Any]) -> dict[str, Any]:
 def sql_way(snapshot: Path, period: str) -> dict[str, Any]:
     """Hand-written DuckDB SQL over the same Parquet files."""
     import duckdb
+
+    # Only the engine work differs between the ways: turning per-period counts into the
+    # series (running total, ratios) is the same pure function for all three.
+    from qunyun.analytics.kpis import assemble_period_series
+    from qunyun.analytics.metrics import period_start
 
     con = duckdb.connect(config={"threads": int(os.environ.get("QUNYUN_ANALYTICS_THREADS", "2"))})
     md = f"read_parquet('{snapshot}/member_day/*.parquet')"
@@ -402,13 +371,13 @@ def sql_way(snapshot: Path, period: str) -> dict[str, Any]:
         f"SELECT {trunc}, sum(n_messages), sum(n_replies) FROM {md} GROUP BY 1"
     ):
         values.setdefault(p, {}).update(messages=int(msgs), replies=int(replies))
-    by_period = _finish_by_period(values, start, end, period)
+    by_period = assemble_period_series(values, start, end, period)
     share_sql = f"""
         WITH per AS (SELECT member_id, sum(n_messages) AS m FROM {md}
                      WHERE day BETWEEN ? AND ? GROUP BY member_id HAVING sum(n_messages) > 0),
              r AS (SELECT m, row_number() OVER (ORDER BY m DESC, member_id) AS rank, count(*) OVER () AS n FROM per)
         SELECT CAST(sum(m) FILTER (rank <= ceil(n * ?)) AS DOUBLE) / sum(m) FROM r"""
-    current = _period_start(end, period)
+    current = period_start(end, period)
     shares = tuple(
         None if (v := one(share_sql, current, end, share)[0][0]) is None else round(v, 4)
         for share in (0.01, 0.10)
@@ -447,6 +416,9 @@ def pandas_way(snapshot: Path, period: str) -> dict[str, Any]:
     """A pandas reference: the same figures with pandas over the same Parquet files."""
     import numpy as np
     import pandas as pd
+
+    from qunyun.analytics.kpis import assemble_period_series
+    from qunyun.analytics.metrics import period_start
 
     md = pd.read_parquet(snapshot / "member_day")
     ch = pd.read_parquet(snapshot / "channel_hour", columns=["day", "hour_of_week", "n_messages"])
@@ -543,8 +515,8 @@ def pandas_way(snapshot: Path, period: str) -> dict[str, Any]:
         values.setdefault(p.date(), {}).update(
             messages=int(row["n_messages"]), replies=int(row["n_replies"])
         )
-    by_period = _finish_by_period(values, start.date(), end.date(), period)
-    current = pd.Timestamp(_period_start(end.date(), period))
+    by_period = assemble_period_series(values, start.date(), end.date(), period)
+    current = pd.Timestamp(period_start(end.date(), period))
     writers = between(md, current, end).groupby("member_id")["n_messages"].sum()
     writers = (
         writers[writers > 0]
