@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Max
 
 from qunyun.activity.models import Activity, SnapshotState
 from qunyun.activity.snapshot import do_refresh_snapshot, snapshot_dir, snapshot_is_current
@@ -22,9 +23,7 @@ from qunyun.workspaces.models import Workspace
 def ensure_snapshot(workspace: Workspace) -> SnapshotState:
     """Refresh the snapshot when the ORM has activities it does not have yet."""
     state = SnapshotState.objects.filter(workspace=workspace).first()
-    latest = (
-        Activity.objects.filter(workspace=workspace).order_by("-id").values_list("id", flat=True)
-    ).first() or 0
+    latest = latest_activity_id(workspace)
     if (
         state is None
         or state.needs_rebuild
@@ -37,6 +36,51 @@ def ensure_snapshot(workspace: Workspace) -> SnapshotState:
     return state
 
 
+#: How long a page trusts "nothing was imported anywhere since" before asking again.
+LATEST_ACTIVITY_SECONDS = 60
+
+
+def latest_activity_id(workspace: Workspace) -> int:
+    """The workspace's newest ``Activity.id``, without a scan on every page view.
+
+    The newest id of the whole table is one index lookup; the workspace's own newest id
+    costs a scan of its rows (SQLite sorts its unique index), so it is remembered beside
+    the table's newest id and asked again only when that moved (an import anywhere) or
+    after a minute.
+    """
+    newest_anywhere = Activity.objects.aggregate(newest=Max("id"))["newest"] or 0
+    key = f"latest-activity:{workspace.pk}"
+    remembered = cache.get(key)
+    if remembered is not None and remembered[0] == newest_anywhere:
+        return int(remembered[1])
+    latest = (
+        Activity.objects.filter(workspace=workspace).order_by("-id").values_list("id", flat=True)
+    ).first() or 0
+    cache.set(key, (newest_anywhere, latest), timeout=LATEST_ACTIVITY_SECONDS)
+    return latest
+
+
+def kpis_cache_key(
+    workspace: Workspace,
+    *,
+    as_of: date | None = None,
+    period: str = "day",
+    channel_id: int | None = None,
+) -> str:
+    """What the figures of ``workspace`` depend on, as a cache key (refreshes the snapshot).
+
+    Pages that cache what they make of the figures key it on this, so that a page seen
+    before costs neither the figures nor their rendering.
+    """
+    state = ensure_snapshot(workspace)
+    overrides = (workspace.analytics_settings or {}).get("segments")
+    return (
+        f"kpis:{workspace.pk}:{state.generation}:{state.activity_watermark}:"
+        f"{as_of.isoformat() if as_of else 'last'}:{period}:{channel_id or 'all'}:"
+        f"{json.dumps(overrides, sort_keys=True)}"
+    )
+
+
 def workspace_kpis(
     workspace: Workspace,
     *,
@@ -44,15 +88,10 @@ def workspace_kpis(
     period: str = "day",
     channel_id: int | None = None,
 ) -> dict[str, Any]:
-    state = ensure_snapshot(workspace)
-    overrides = (workspace.analytics_settings or {}).get("segments")
-    key = (
-        f"kpis:{workspace.pk}:{state.generation}:{state.activity_watermark}:"
-        f"{as_of.isoformat() if as_of else 'last'}:{period}:{channel_id or 'all'}:"
-        f"{json.dumps(overrides, sort_keys=True)}"
-    )
+    key = kpis_cache_key(workspace, as_of=as_of, period=period, channel_id=channel_id)
     kpis = cache.get(key)
     if kpis is None:
+        overrides = (workspace.analytics_settings or {}).get("segments")
         kpis = compute_kpis(
             snapshot_dir(workspace),
             as_of=as_of,

@@ -5,11 +5,9 @@ Views stay thin: find the workspace through the access helper, call a selector, 
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
-import orjson
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -21,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from qunyun.analytics.selectors import workspace_kpis
+from qunyun.analytics.selectors import kpis_cache_key, workspace_kpis
 from qunyun.dashboard.filters import (
     PERIODS,
     InvalidFilter,
@@ -86,14 +84,19 @@ def overview(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         context.update(filters=OverviewFilter(), filter_error=str(exc))
         status = 400
     else:
-        kpis = workspace_kpis(workspace, period=filters.period, channel_id=filters.channel_id)
         last_import = ImportRun.objects.filter(workspace=workspace).first()
         # The sections are the same for everyone who may see the workspace: render them
         # once per figures, filters, language and zone (a minute at most: "last import
-        # 3 minutes ago" must not grow stale).
-        key = _sections_cache_key(workspace, kpis, filters, last_import)
+        # 3 minutes ago" must not grow stale). A page seen before reads neither the
+        # figures nor the templates of the sections.
+        key = (
+            f"overview-sections:"
+            f"{kpis_cache_key(workspace, period=filters.period, channel_id=filters.channel_id)}:"
+            f"{get_language()}:{workspace.time_zone}:{last_import.pk if last_import else 0}"
+        )
         sections = cache.get(key)
         if sections is None:
+            kpis = workspace_kpis(workspace, period=filters.period, channel_id=filters.channel_id)
             sections_context = {
                 **context,
                 **overview_sections(workspace, kpis, filters),
@@ -115,19 +118,6 @@ def overview(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 
 SECTIONS_CACHE_SECONDS = 60
-
-
-def _sections_cache_key(
-    workspace: Workspace, kpis: dict[str, Any], filters: OverviewFilter, last_import: Any
-) -> str:
-    digest = hashlib.blake2b(
-        orjson.dumps(kpis, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS),
-        digest_size=16,
-    ).hexdigest()
-    return (
-        f"overview-sections:{workspace.pk}:{digest}:{filters.period}:{filters.channel_id}:"
-        f"{get_language()}:{workspace.time_zone}:{last_import.pk if last_import else 0}"
-    )
 
 
 def overview_sections(

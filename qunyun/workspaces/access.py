@@ -32,3 +32,22 @@ def role_of(user: Any, workspace: Workspace) -> str | None:
     if membership:
         return membership.role
     return "owner" if getattr(user, "is_superuser", False) else None
+
+
+def workspace_and_role(user: Any, slug: str) -> tuple[Workspace, str | None]:
+    """The workspace ``slug`` and ``user``'s role in it, in one query; 404 as above.
+
+    What every page and API call needs first (:func:`get_workspace_for_user` then
+    :func:`role_of`, without the second round trip).
+    """
+    if user.is_authenticated:
+        membership = (
+            WorkspaceMembership.objects.select_related("workspace")
+            .filter(user=user, workspace__slug=slug)
+            .first()
+        )
+        if membership is not None:
+            return membership.workspace, membership.role
+        if user.is_superuser:
+            return get_workspace_for_user(user, slug), "owner"
+    raise Http404("workspace")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from qunyun.workspaces.access import get_workspace_for_user, role_of
+from qunyun.workspaces.access import workspace_and_role
 from qunyun.workspaces.models import Workspace
 from qunyun.workspaces.permissions import Capability, may
 from qunyun.workspaces.tokens import find_api_token
@@ -43,8 +43,7 @@ def workspace_for_api(
             raise Http404("workspace")
         workspace, role = token.workspace, token.role
     else:
-        workspace = get_workspace_for_user(request.user, slug)
-        role = role_of(request.user, workspace)
+        workspace, role = workspace_and_role(request.user, slug)
     if not may(role, capability):
         raise HttpError(403, _("Your role may not do this in this workspace."))
     return workspace, role

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from qunyun.workspaces.access import get_workspace_for_user, role_of
+from qunyun.workspaces.access import workspace_and_role
 from qunyun.workspaces.permissions import ROLE_CAPABILITIES, Capability, may
 
 WorkspaceView = Callable[..., HttpResponse]
@@ -50,12 +50,12 @@ def workspace_page(
         @login_required
         @wraps(inner)
         def wrapper(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponse:
-            workspace = get_workspace_for_user(request.user, slug)
-            role = role_of(request.user, workspace)
+            workspace, role = workspace_and_role(request.user, slug)
             needed = post if (post is not None and request.method == "POST") else capability
             if not may(role, needed):
                 raise PermissionDenied
-            request.session["workspace"] = workspace.slug
+            if request.session.get("workspace") != workspace.slug:
+                request.session["workspace"] = workspace.slug  # a session write: only on change
             request.workspace_role = role  # type: ignore[attr-defined]
             with timezone.override(zoneinfo.ZoneInfo(workspace.time_zone)):
                 return inner(request, workspace, **kwargs)
