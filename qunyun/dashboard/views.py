@@ -41,8 +41,9 @@ from qunyun.members.models import Segment
 from qunyun.members.selectors import (
     MemberFilter,
     get_member,
-    member_list,
+    member_list_rows,
     member_timeline,
+    with_platforms_and_tags,
     workspace_tags,
 )
 from qunyun.workspaces.access import workspaces_for_user
@@ -237,9 +238,10 @@ def members(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         filters = parse_member_filter(request.GET)
     except InvalidFilter as exc:
         filters, filter_error, status = MemberFilter(), str(exc), 400
-    page = Paginator(member_list(workspace, filters), MEMBERS_PER_PAGE).get_page(
+    page = Paginator(member_list_rows(workspace, filters), MEMBERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    page.object_list = with_platforms_and_tags(list(page.object_list))
     export_query = {"q": filters.query, "tag": filters.tag, "segment": filters.segment}
     context = {
         "workspace": workspace,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
@@ -61,6 +62,56 @@ def member_list(workspace: Workspace, filters: MemberFilter) -> QuerySet[Member]
         members = members.filter(segment=filters.segment)
     ordering = MEMBER_SORTS.get(filters.sort, MEMBER_SORTS[DEFAULT_MEMBER_SORT])
     return members.order_by(*ordering).prefetch_related("tags", "identities")
+
+
+#: What a row of the member list page shows, read as plain values.
+MEMBER_ROW_FIELDS = (
+    "pk",
+    "display_name",
+    "is_bot",
+    "segment",
+    "engagement_score",
+    "churn_risk",
+    "message_count",
+    "first_seen_at",
+    "last_seen_at",
+)
+
+
+def member_list_rows(workspace: Workspace, filters: MemberFilter) -> QuerySet[Any]:
+    """:func:`member_list` as plain rows (dicts of ``MEMBER_ROW_FIELDS``), to paginate.
+
+    A page of 50 model instances with their identities and tags prefetched cost ~15 ms
+    of Python; plain rows and :func:`with_platforms_and_tags` cost a fifth of it.
+    """
+    return member_list(workspace, filters).prefetch_related(None).values(*MEMBER_ROW_FIELDS)
+
+
+def with_platforms_and_tags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` of :func:`member_list_rows` (one page), each given ``platforms`` (one per
+    identity, in the order they were made), ``tags`` (name and colour, by name) and
+    ``segment_label``, in two queries."""
+    ids = [row["pk"] for row in rows]
+    platforms: dict[int, list[str]] = {}
+    for member_id, platform in (
+        Identity.objects.filter(member_id__in=ids)
+        .order_by("pk")
+        .values_list("member_id", "platform")
+    ):
+        platforms.setdefault(member_id, []).append(platform)
+    tags: dict[int, list[dict[str, str]]] = {}
+    for member_id, name, color in (
+        Member.tags.through.objects.filter(member_id__in=ids)
+        .order_by("tag__name")
+        .values_list("member_id", "tag__name", "tag__color")
+    ):
+        tags.setdefault(member_id, []).append({"name": name, "color": color})
+    labels = {value: str(label) for value, label in Segment.choices}
+    for row in rows:
+        row["platforms"] = platforms.get(row["pk"], [])
+        row["tags"] = tags.get(row["pk"], [])
+        row["segment_label"] = labels.get(row["segment"], "")
+    return rows
 
 
 def get_member(workspace: Workspace, member_id: int) -> Member:

@@ -79,10 +79,13 @@ def test_members_list_searches_filters_sorts_and_pages(client, alice, community)
     second_page = client.get(url, {"sort": "name", "page": 2})
 
     assert first_page.context["page"].paginator.count == 60
-    assert [m.display_name for m in first_page.context["page"]][:2] == ["成员00", "成员01"]
-    assert [m.display_name for m in search.context["page"]] == ["成员07"]
-    assert [m.display_name for m in by_tag.context["page"]] == ["成员07"]
-    assert [m.display_name for m in second_page.context["page"]] == [
+    assert [m["display_name"] for m in first_page.context["page"]][:2] == ["成员00", "成员01"]
+    assert [m["display_name"] for m in search.context["page"]] == ["成员07"]
+    assert [m["display_name"] for m in by_tag.context["page"]] == ["成员07"]
+    row = by_tag.content.decode()
+    assert '<span class="tag" style="--tag: #64748b">KOC</span>' in row
+    assert '<span class="badge platform">Telegram</span>' in row
+    assert [m["display_name"] for m in second_page.context["page"]] == [
         f"成员{i:02d}" for i in range(50, 60)
     ]
 
@@ -121,9 +124,9 @@ def test_members_list_filters_by_segment_and_sorts_by_score_and_churn_risk(
     unknown = client.get(url, {"segment": "vip"}, HTTP_ACCEPT_LANGUAGE="en")
 
     # 成员00, 成员20, 成员40 are core; scores 0, 6, 5; 成员40 is not scored for churn.
-    assert [m.display_name for m in core.context["page"]] == ["成员20", "成员40", "成员00"]
-    assert [m.display_name for m in risky.context["page"]] == ["成员20", "成员00", "成员40"]
-    assert [m.display_name for m in safe.context["page"]] == ["成员00", "成员20", "成员40"]
+    assert [m["display_name"] for m in core.context["page"]] == ["成员20", "成员40", "成员00"]
+    assert [m["display_name"] for m in risky.context["page"]] == ["成员20", "成员00", "成员40"]
+    assert [m["display_name"] for m in safe.context["page"]] == ["成员00", "成员20", "成员40"]
     html = core.content.decode()
     assert "Core (KOC)" in html
     assert "segment=core" in html  # the export links keep the filter
