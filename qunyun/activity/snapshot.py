@@ -34,6 +34,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -293,12 +294,27 @@ def channel_hour_rollup(activities: pa.Table) -> pa.Table:
 
 
 def _members_table(workspace: Workspace) -> pa.Table:
-    rows = list(
-        Member.objects.filter(workspace=workspace).values_list("id", "is_bot").order_by("id")
+    # Every member on every refresh (a bot flag may have changed), read as plain rows, not
+    # through the ORM's per-row converters: the ids, then the few bots' ids (half a
+    # million members: ~1 s less).
+    table = Member._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE workspace_id = %s ORDER BY id",  # noqa: S608
+            [workspace.pk],
+        )
+        ids = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1)
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE workspace_id = %s AND is_bot",  # noqa: S608
+            [workspace.pk],
+        )
+        bots = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1)
+    return pa.table(
+        {
+            "member_id": pa.array(ids, pa.int64()),
+            "is_bot": pa.array(np.isin(ids, bots), pa.bool_()),
+        }
     )
-    ids = [r[0] for r in rows]
-    bots = [r[1] for r in rows]
-    return pa.table({"member_id": pa.array(ids, pa.int64()), "is_bot": pa.array(bots, pa.bool_())})
 
 
 def _channels_table(workspace: Workspace) -> pa.Table:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -99,6 +101,26 @@ def read_parquet(con: Any, path: Path) -> Table:
         target = f"file://{Path(target).absolute()}"
     with _lock:  # DuckDB's connection is shared; registering views is not thread-safe
         return con.read_parquet(target)
+
+
+@contextmanager
+def in_memory(con: Any, table: Table) -> Iterator[Table]:
+    """``table`` held in the engine's memory for the ``with`` block.
+
+    On DuckDB a temporary table (spilling to the data dir's tmp folder when big), so that
+    the many queries of one dashboard decode the Parquet files once; on Spark the table
+    as it is (Spark reads in parallel across the cluster).
+    """
+    if _is_spark(con):
+        yield table
+        return
+    with _lock:
+        cached = table.cache()
+    try:
+        yield cached
+    finally:
+        with _lock:
+            cached.release()
 
 
 def execute(expr: Any) -> Any:

@@ -79,7 +79,8 @@ def retention_counts(md: Table, cal: Table) -> Table:
     first = first_seen_periods(md, cal)
     active = active_periods(md, cal).join(first, "member_id")
     active = active.mutate(offset=active.idx - active.first_idx)
-    return active.group_by(["first_idx", "offset"]).aggregate(members=active.member_id.nunique())
+    # (member, period) pairs are distinct: counting rows counts members.
+    return active.group_by(["first_idx", "offset"]).aggregate(members=active.count())
 
 
 def cohort_sizes(md: Table, cal: Table) -> Table:
@@ -103,16 +104,31 @@ def retention_section(
         return {"weeks": weeks, "cohorts": []}
     cal = calendar(start, as_of, "week")
     starts = period_starts(start, as_of, "week")
-    sizes = execute(cohort_sizes(t, cal))
-    counts = execute(retention_counts(t, cal))
-    active = {
-        (int(c), int(o)): int(n)
-        for c, o, n in zip(counts["first_idx"], counts["offset"], counts["members"], strict=True)
-    }
-    by_cohort = {int(c): int(s) for c, s in zip(sizes["first_idx"], sizes["size"], strict=True)}
+    # One query: the cohort sizes come as offset −1 beside the retention counts.
+    sizes = cohort_sizes(t, cal)
+    sizes = sizes.select(
+        "first_idx", offset=ibis.literal(-1, "int64"), members=sizes.size.cast("int64")
+    )
+    counts = retention_counts(t, cal)
+    counts = counts.select("first_idx", "offset", members=counts.members.cast("int64"))
+    frame = execute(sizes.union(counts, distinct=False))
+    active, by_cohort = {}, {}
+    for c, o, n in zip(frame["first_idx"], frame["offset"], frame["members"], strict=True):
+        if int(o) < 0:
+            by_cohort[int(c)] = int(n)
+        else:
+            active[(int(c), int(o))] = int(n)
+    return assemble_retention(starts, by_cohort, active, weeks)
+
+
+def assemble_retention(
+    starts: list[date], sizes: dict[int, int], active: dict[tuple[int, int], int], weeks: int
+) -> dict[str, Any]:
+    """The retention section from the week starts, each cohort's size (by week index) and
+    its members active at each offset ((cohort index, offset) → members)."""
     cohorts = []
     for idx in range(max(0, len(starts) - weeks - 1), len(starts)):
-        size = by_cohort.get(idx, 0)
+        size = sizes.get(idx, 0)
         if size == 0:
             continue
         cells: list[float | None] = []
@@ -161,11 +177,18 @@ def lifecycle_section(
         return []
     starts = period_starts(start, as_of, period)
     frame = execute(lifecycle_states(t, calendar(start, as_of, period)))
+    return assemble_lifecycle(
+        starts, zip(frame["idx"], frame["state"], frame["members"], strict=True)
+    )
+
+
+def assemble_lifecycle(starts: list[date], counts: Any) -> list[dict[str, Any]]:
+    """The lifecycle section from the period starts and (period index, state, members)."""
     rows = [
         {"period_start": s.isoformat(), "new": 0, "returning": 0, "resurrecting": 0, "dormant": 0}
         for s in starts
     ]
-    for idx, state, members in zip(frame["idx"], frame["state"], frame["members"], strict=True):
+    for idx, state, members in counts:
         if int(idx) < len(rows):  # dormant after the last period has not happened yet
             rows[int(idx)][str(state)] = int(members)
     return rows

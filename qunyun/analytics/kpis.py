@@ -15,7 +15,7 @@ import pandas as pd
 from ibis.expr.types import Table
 
 from qunyun.analytics import cohorts, metrics, segments
-from qunyun.analytics.backend import connect, execute, read_parquet
+from qunyun.analytics.backend import connect, execute, in_memory, read_parquet
 from qunyun.analytics.response import questions_section
 
 #: Top contributors and questions look back this many days, as_of included.
@@ -89,7 +89,20 @@ def compute_kpis(
     if not _has_parts(folder):
         return empty_kpis(period, channel_id)
     con = connect(backend)
-    md = metrics.in_channel(read_parquet(con, folder), channel_id)
+    # Some twenty queries read the rollup: decode its Parquet once.
+    with in_memory(con, metrics.in_channel(read_parquet(con, folder), channel_id)) as md:
+        return _compute(snapshot, con, md, as_of, period, channel_id, segment_rules)
+
+
+def _compute(
+    snapshot: Path,
+    con: Any,
+    md: Table,
+    as_of: date | None,
+    period: str,
+    channel_id: int | None,
+    segment_rules: segments.SegmentRules | None,
+) -> dict[str, Any]:
     first = execute(metrics.first_activity_day(md))
     if first is None or pd.isna(first):  # nothing in that channel
         return empty_kpis(period, channel_id)
@@ -106,28 +119,28 @@ def compute_kpis(
         value = execute(expr)
         return 0 if value is None or pd.isna(value) else int(value)
 
-    sticky_start = max(start, end - timedelta(days=29))
-    stickiness_value = execute(metrics.stickiness(md, sticky_start, end))
+    # The daily series holds DAU, WAU and MAU of every day: the headline's active counts
+    # are its last day, stickiness the mean of its last 30 days' DAU ÷ MAU.
+    daily = daily_series(md, start, end)
+    last = daily[-1]
+    recent_days = daily[-30:]
+    ratios = [d["active_members"] / d["mau"] for d in recent_days if d["mau"] > 0]
     headline = {
         "as_of": end.isoformat(),
         "period": period,
         "channel_id": channel_id,
         "members_total": scalar(metrics.members_total(md, end)),
-        "active_members_1d": scalar(metrics.active_members_between(md, end, end)),
-        "active_members_7d": scalar(
-            metrics.active_members_between(md, end - timedelta(days=6), end)
-        ),
-        "active_members_30d": scalar(
-            metrics.active_members_between(md, end - timedelta(days=29), end)
-        ),
-        "stickiness": 0.0 if pd.isna(stickiness_value) else round(float(stickiness_value), 4),
-        "new_members_30d": scalar(metrics.new_members_between(md, end - timedelta(days=29), end)),
-        "messages_total": scalar(metrics.messages_until(md, end)),
+        "active_members_1d": last["active_members"],
+        "active_members_7d": last["wau"],
+        "active_members_30d": last["mau"],
+        "stickiness": round(sum(ratios) / len(ratios), 4) if ratios else 0.0,
+        "new_members_30d": sum(d["new_members"] for d in recent_days),
+        "messages_total": sum(d["messages"] for d in daily),
     }
     members = read_parquet(con, snapshot / "members.parquet")
     by_period = period_series(md, start, end, period)
     return headline | {
-        "series": {"daily": daily_series(md, start, end), "by_period": by_period},
+        "series": {"daily": daily, "by_period": by_period},
         **_sections(
             snapshot, con, md, members, start, end, period, channel_id, by_period, segment_rules
         ),
@@ -149,6 +162,7 @@ def _sections(
     """The sections beyond the headline figures, each from its own module."""
     current = by_period[-1]
     recent = max(start, end - timedelta(days=RECENT_DAYS - 1))
+    segment_counts = segments.segments_section(md, members, end, segment_rules)
     return {
         "growth": {k: current[k] for k in ("joined", "left", "net_growth", "growth_rate")},
         "engagement": engagement_section(md, current, end),
@@ -159,8 +173,10 @@ def _sections(
         ),
         "retention": cohorts.retention_section(md, end, channel_id, weeks=RETENTION_WEEKS),
         "lifecycle": cohorts.lifecycle_section(md, end, period, channel_id),
-        "silent_members": cohorts.silent_members(md, members, end, channel_id),
-        "segments": segments.segments_section(md, members, end, segment_rules),
+        # The "silent" segment is exactly cohorts.silent_members (seen, never active, not
+        # left, not a bot): no segment rule can change who is in it.
+        "silent_members": segment_counts["silent"],
+        "segments": segment_counts,
     }
 
 
@@ -258,16 +274,15 @@ def _days(start: date, end: date) -> list[date]:
 
 def daily_series(md: Any, start: date, end: date) -> list[dict[str, Any]]:
     """One entry per calendar day in [start, end], zero-filled."""
+    rolling = execute(metrics.active_members_windows(md, start, end, (1, 7, 30)))
+    names = {1: "active_members", 7: "wau", 30: "mau"}
     frames = {
-        "active_members": execute(metrics.active_members_daily(md, start, end)),
         "new_members": execute(metrics.new_members_daily(md, start, end)),
         "messages": execute(metrics.messages_daily(md, start, end)),
-        "wau": execute(metrics.active_members_rolling(md, start, end, 7)).rename(
-            columns={"active_members": "wau"}
-        ),
-        "mau": execute(metrics.active_members_rolling(md, start, end, 30)).rename(
-            columns={"active_members": "mau"}
-        ),
+        **{
+            name: rolling[rolling["window"] == window].rename(columns={"active_members": name})
+            for window, name in names.items()
+        },
     }
     by_day: dict[date, dict[str, int]] = {}
     for column, frame in frames.items():

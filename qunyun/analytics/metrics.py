@@ -99,30 +99,63 @@ def active_members_rolling(member_day: Table, start: date, end: date, window: in
     per day is the number of distinct members active in the window. Linear in the
     active member-days, whatever the window.
     """
-    first = start - timedelta(days=window - 1)
+    t = active_members_windows(member_day, start, end, (window,))
+    return t.select("day", "active_members")
+
+
+@metric
+def active_members_windows(
+    member_day: Table, start: date, end: date, windows: tuple[int, ...]
+) -> Table:
+    """:func:`active_members_rolling` for several windows at once, in one query.
+
+    Columns: window, day, active_members (days with none left out). Window 1 is DAU.
+
+    Days are numbered (a calendar table, no date arithmetic in the engine). Each active
+    member-day is reduced to its day number and its gap to the member's next active day,
+    capped at the longest window; the stretch it counts for in a window w is
+    [day, day + min(gap, w)). So the member-days are counted once per (day, capped gap) —
+    a few thousand rows whatever the community's size — and the steps of every window
+    come from those counts.
+    """
+    longest = max(windows)
+    first = start - timedelta(days=longest - 1)
+    span = [first + timedelta(days=i) for i in range((end - first).days + 1)]
+    cal = ibis.memtable({"d": span, "i": list(range(len(span)))}).cast({"d": "date", "i": "int64"})
     active = member_day.filter([member_day.n_active > 0, member_day.day.between(first, end)])
     active = active.select("member_id", "day").distinct()
+    active = active.join(cal, active.day == cal.d).select("member_id", "i")
     active = active.mutate(
-        next_day=active.day.lead().over(ibis.window(group_by="member_id", order_by="day"))
+        next_i=active.i.lead().over(ibis.window(group_by="member_id", order_by="i"))
     )
-    until = active.day + ibis.interval(days=window)
-    stop = ibis.cases(
-        (active.next_day.notnull() & (active.next_day < until), active.next_day), else_=until
-    )
-    starts = active.select(d=active.day, step=ibis.literal(1, "int64"))
-    stops = active.select(d=stop.cast("date"), step=ibis.literal(-1, "int64"))
-    steps = starts.union(stops, distinct=False)
-    steps = steps.group_by("d").aggregate(step=steps.step.sum())
-    days = ibis.memtable(
-        {"d": [first + timedelta(days=i) for i in range((end - first).days + 1)]}
-    ).cast({"d": "date"})
-    daily = days.left_join(steps, "d")
-    daily = daily.select(d=daily.d, step=daily.step.fill_null(0))
+    gap = active.next_i - active.i
+    capped = ibis.cases((active.next_i.notnull() & (gap < longest), gap), else_=longest)
+    counts = active.group_by(["i", capped.cast("int64").name("gap")]).aggregate(n=active.count())
+    w = ibis.memtable({"w": list(windows)}).cast({"w": "int64"})
+    c = counts.cross_join(w)
+    # Each window counts from its own first day (the days before add nothing to it).
+    c = c.filter(c.i >= (start - first).days + 1 - c.w)
+    stop = c.i + ibis.cases((c.gap < c.w, c.gap), else_=c.w)
+    steps = c.select("w", "i", step=c.n).union(c.select("w", i=stop, step=-c.n), distinct=False)
+    steps = steps.group_by(["w", "i"]).aggregate(step=steps.step.sum())
+    grid = ibis.memtable(
+        {
+            "w": [x for x in windows for _ in span],
+            "i": [i for _ in windows for i in range(len(span))],
+        }
+    ).cast({"w": "int64", "i": "int64"})
+    daily = grid.left_join(steps, ["w", "i"])
+    daily = daily.select(w=daily.w, i=daily.i, step=daily.step.fill_null(0))
     running = daily.mutate(
-        active_members=daily.step.sum().over(ibis.window(order_by="d", preceding=None, following=0))
+        active_members=daily.step.sum().over(
+            ibis.window(group_by="w", order_by="i", preceding=None, following=0)
+        )
     )
-    running = running.filter([running.d.between(start, end), running.active_members > 0])
-    return running.select(day=running.d, active_members=running.active_members.cast("int64"))
+    running = running.filter([running.i >= (start - first).days, running.active_members > 0])
+    running = running.join(cal, running.i == cal.i)
+    return running.select(
+        window=running.w, day=running.d, active_members=running.active_members.cast("int64")
+    )
 
 
 @metric
@@ -190,9 +223,22 @@ def membership_changes(member_day: Table, cal: Table) -> Table:
     join/leave so far is not a leave (as :func:`members_total`). ``joined`` counts members
     in at the end of the period who were not at the end of the previous one (first-time
     members included); ``left`` those in before and out now. So members_total at a
-    period's end is the running sum of joined − left.
+    period's end is the running sum of joined − left. A period where nothing changed may
+    have no row (zeros).
     """
     t = member_day.join(cal, "day")
+    # A member who never leaves (in the calendar's days) is in from their first period
+    # on: joined there, never left. Only the few who leave need the period-by-period
+    # membership below.
+    members = t.group_by("member_id").aggregate(
+        first_period=t.period_start.min(), any_leave=t.last_leave_at.max()
+    )
+    stayers = members.filter(members.any_leave.isnull())
+    stayed = stayers.group_by(period_start=stayers.first_period).aggregate(
+        joined=stayers.count().cast("int64"), left=ibis.literal(0, "int64")
+    )
+    leavers = members.filter(members.any_leave.notnull()).select("member_id")
+    t = t.semi_join(leavers, "member_id")
     per = t.group_by(["member_id", "period_start"]).aggregate(
         last_join=t.last_join_at.max(), last_leave=t.last_leave_at.max()
     )
@@ -207,9 +253,13 @@ def membership_changes(member_day: Table, cal: Table) -> Table:
     per = per.mutate(is_in=(~left).cast("int8"))
     previous = ibis.window(group_by="member_id", order_by="period_start")
     per = per.mutate(was_in=per.is_in.lag().over(previous).fill_null(0))
-    return per.group_by("period_start").aggregate(
+    changed = per.group_by("period_start").aggregate(
         joined=((per.is_in == 1) & (per.was_in == 0)).cast("int64").sum(),
         left=((per.is_in == 0) & (per.was_in == 1)).cast("int64").sum(),
+    )
+    both = stayed.union(changed, distinct=False)
+    return both.group_by("period_start").aggregate(
+        joined=both.joined.sum().cast("int64"), left=both.left.sum().cast("int64")
     )
 
 

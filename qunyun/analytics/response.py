@@ -66,11 +66,13 @@ def questions_with_first_response(
     linked_md = member_day.filter([member_day.n_replies > 0, member_day.day <= end])
     linked = linked_md.select(l_channel=linked_md.channel_id).distinct()
 
+    # Only messages that reply to something can answer by link.
+    replying = written.filter([written.reply_to.notnull(), written.reply_to != ""])
     replies = questions.join(
-        written,
+        replying,
         [
-            questions.q_channel == written.channel_id,
-            questions.q_external == written.reply_to,
+            questions.q_channel == replying.channel_id,
+            questions.q_external == replying.reply_to,
         ],
     )
     replies = replies.filter(
@@ -78,6 +80,10 @@ def questions_with_first_response(
     ).select("q_id", response_at=replies.occurred_at)
 
     unlinked = questions.anti_join(linked, questions.q_channel == linked.l_channel)
+    # The streams of the channels without reply links where questions were asked, the
+    # only ones that answer by the next message (none when every channel has links).
+    asked_in = unlinked.select(u_channel=unlinked.q_channel).distinct()
+    unlinked_written = written.semi_join(asked_in, written.channel_id == asked_in.u_channel)
     window = ibis.interval(seconds=int(UNLINKED_RESPONSE_WINDOW.total_seconds()))
     nexts = []
     for threaded in (False, True):
@@ -86,7 +92,8 @@ def questions_with_first_response(
         # thread's stream for a question in a thread. Windows, not a join of every
         # question with every message: this stays linear at millions of messages.
         keys = ["channel_id", "thread"] if threaded else ["channel_id"]
-        stream = _runs(written, keys)
+        in_thread = unlinked_written.thread.notnull() & (unlinked_written.thread != "")
+        stream = _runs(unlinked_written.filter(in_thread) if threaded else unlinked_written, keys)
         has_thread = unlinked.q_thread.notnull() & (unlinked.q_thread != "")
         asked_here = unlinked.filter(has_thread if threaded else ~has_thread)
         joined = asked_here.join(stream, asked_here.q_id == stream.id)
@@ -150,6 +157,12 @@ def questions_section(
             in_channel(activities, channel_id), members, member_day, start, end
         )
     )
+    return summarise_questions(frame)
+
+
+def summarise_questions(frame: pd.DataFrame) -> dict[str, Any]:
+    """The section from one row per question (activity_id, member_id, channel_id,
+    occurred_at, first_response_at or null)."""
     total = len(frame)
     waited = (
         pd.to_datetime(frame["first_response_at"], utc=True)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ibis.expr.types import Table
 
 from qunyun.analytics.backend import execute
-from qunyun.analytics.cohorts import first_day, humans, member_presence
+from qunyun.analytics.cohorts import first_day, humans
 
 #: Segment names, in the order of precedence: a member gets the first that applies.
 PRECEDENCE = ("churned", "silent", "new", "core", "at_risk", "active", "casual")
@@ -223,27 +223,41 @@ def member_features(md: Table, members: Table, as_of: date, rules: SegmentRules)
     def days_back(n: int) -> date:
         return as_of - timedelta(days=n - 1)
 
-    t = md.filter(md.day <= as_of)
-    per_day = t.group_by(["member_id", "day"]).aggregate(n_active=t.n_active.sum())
+    # One aggregation per member over the rows for presence (as cohorts.member_presence),
+    # activity counts and the score (as member_scores); the active *days* are counted
+    # over the distinct member-days of the recent windows only.
+    t = decayed_rows(md, as_of, rules)
     recent_start = days_back(rules.at_risk_recent_days)
     baseline_start = recent_start - timedelta(days=rules.at_risk_baseline_days)
-    active = per_day.n_active > 0
-    window = per_day.group_by("member_id").aggregate(
-        active_days=(active & (per_day.day >= days_back(rules.active_days_window)))
-        .cast("int64")
-        .sum(),
-        recent_count=per_day.n_active.sum(where=per_day.day >= recent_start),
-        baseline_count=per_day.n_active.sum(
-            where=(per_day.day >= baseline_start) & (per_day.day < recent_start)
-        ),
-        baseline_days=(active & (per_day.day >= baseline_start) & (per_day.day < recent_start))
+    window_start = days_back(rules.active_days_window)
+    in_baseline = (t.day >= baseline_start) & (t.day < recent_start)
+    per = t.group_by("member_id").aggregate(
+        first_day=t.day.min(),
+        active_total=t.n_active.sum(),
+        last_active_day=t.day.max(where=t.n_active > 0),
+        last_join=t.last_join_at.max(),
+        last_leave=t.last_leave_at.max(),
+        recent_count=t.n_active.sum(where=t.day >= recent_start),
+        baseline_count=t.n_active.sum(where=in_baseline),
+        score=t.points.sum(),
+    )
+    # A day is active when any of its rows is (counts are never negative).
+    days = t.filter([t.n_active > 0, t.day >= min(window_start, baseline_start)])
+    days = days.select("member_id", "day").distinct()
+    counted = days.group_by(days.member_id.name("counted_id")).aggregate(
+        active_days=(days.day >= window_start).cast("int64").sum(),
+        baseline_days=((days.day >= baseline_start) & (days.day < recent_start))
         .cast("int64")
         .sum(),
     )
-    presence = member_presence(md, as_of)
-    scores = member_scores(md, as_of, rules)
-    f = presence.join(humans(members), "member_id").join(window, "member_id")
-    f = f.left_join(scores, "member_id").drop("member_id_right")
+    per = per.left_join(counted, per.member_id == counted.counted_id).drop("counted_id")
+    per = per.mutate(
+        active_days=per.active_days.fill_null(0), baseline_days=per.baseline_days.fill_null(0)
+    )
+    has_left = per.last_leave.notnull() & (
+        per.last_join.isnull() | (per.last_leave > per.last_join)
+    )
+    f = per.mutate(has_left=has_left).join(humans(members), "member_id")
     f = f.mutate(score=f.score.fill_null(0.0))
     rank_window = ibis.window(order_by=ibis.desc(f.score))
     return f.mutate(score_rank=ibis.percent_rank().over(rank_window))

@@ -12,6 +12,7 @@ from typing import Any
 from qunyun.activity.snapshot import snapshot_dir
 from qunyun.analytics.backend import connect, read_parquet
 from qunyun.analytics.cohorts import lifecycle_section, retention_section, silent_members
+from qunyun.analytics.segments import rules_for, segments_section
 from qunyun.analytics.selectors import ensure_snapshot
 from qunyun.conftest import message, utc
 from qunyun.ingest.pipeline import do_import_records
@@ -152,6 +153,13 @@ def test_silent_members_joined_never_active_still_present_and_human(workspace) -
     assert silent_members(md, members, date(2026, 3, 8)) == 2  # s1, s3
     assert silent_members(md, members, date(2026, 3, 9)) == 3  # and late
     assert silent_members(md, members, date(2026, 3, 5)) == 1  # s3 had left by then
+    # compute_kpis takes the figure from the "silent" segment: the same members, whatever
+    # the segment rules (the rules only move the active members between segments).
+    strict = rules_for({"new_days": 60, "churned_inactive_days": 1, "active_min_days": 1})
+    for as_of in (date(2026, 3, 5), date(2026, 3, 8), date(2026, 3, 9)):
+        for rules in (None, strict):
+            silent = segments_section(md, members, as_of, rules)["silent"]
+            assert silent == silent_members(md, members, as_of)
 
 
 def _channel_id(workspace, external_id: str) -> int:
