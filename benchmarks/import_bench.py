@@ -3,17 +3,21 @@
     .venv/bin/python benchmarks/import_bench.py [--messages 1000000] [--formats telegram,discord]
 
 For each format, writes an export of N messages in the platform's own format
-(benchmarks/export_writers.py), then runs, each in its own process on a fresh SQLite
-database and data dir:
-  qunyun     — `qunyun import`: parse + the shared ingest pipeline + snapshot refresh,
+(benchmarks/export_writers.py; ``--exports DIR`` keeps them there and reuses them), then
+runs, each in its own process on a fresh SQLite database and data dir:
+  qunyun     — the import into the store: parse (in a read-ahead process) + the shared
+               ingest pipeline (identities, activity rows, member figures, audit event),
+               all committed to SQLite; then, timed apart, the analytics snapshot refresh
+               (Parquet) that `qunyun import` runs afterwards,
   baseline   — the same parser, then Django model objects written with bulk_create
-               (what a straightforward Django importer does),
+               (what a straightforward Django importer does; it writes activities,
+               members and identities but no member figures and no snapshot),
   chat-analytics — the open-source chat-analytics CLI (npm, 1.1.2) on the same file, for
                Telegram, Discord and WhatsApp, when Node.js and npm are present
                (installed into a temporary folder from the npm registry),
-and prints messages/second and peak memory (max RSS) side by side, and for Qunyun the
-import (parse, identities, write, member figures) and the snapshot refresh apart.
-Peak memory is the importer's peak plus that of its parser process (an upper bound).
+and prints messages/second of the import into the store (the snapshot refresh apart),
+the CPU seconds of the importer (writer) process and of its parser process, and peak
+memory (max RSS: the importer's plus its parser process's, an upper bound).
 """
 
 from __future__ import annotations
@@ -51,12 +55,17 @@ from qunyun.ingest.records import ActivityRecord, ChannelRecord
 from qunyun.workspaces.actions import do_get_or_create_workspace
 parse = get_parser(fmt)
 ws = do_get_or_create_workspace("bench")
+def cpu(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+cpu_start = cpu(resource.RUSAGE_SELF)  # Django's start and the migrations are not counted
 t = time.perf_counter()
 if mode == "qunyun":
     from qunyun.ingest.pipeline import do_import_records
     from qunyun.activity.snapshot import do_refresh_snapshot
     run = do_import_records(ws, parse(path), file_name=str(path), format_name=fmt)
     imported = time.perf_counter() - t
+    cpu_import = (cpu(resource.RUSAGE_SELF) - cpu_start, cpu(resource.RUSAGE_CHILDREN))
     do_refresh_snapshot(ws)
     n = run.records_read
 else:
@@ -90,7 +99,20 @@ else:
 secs = time.perf_counter() - t
 # The parser's child process counts too: the sum of both peaks bounds what was used.
 rss = sum(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
-stages = {"import_secs": imported, "snapshot_secs": secs - imported} if mode == "qunyun" else {}
+if mode == "qunyun":
+    stages = {
+        "import_secs": imported,
+        "snapshot_secs": secs - imported,
+        "writer_cpu": cpu_import[0],
+        "parser_cpu": cpu_import[1],
+        "snapshot_cpu": cpu(resource.RUSAGE_SELF) - cpu_start - cpu_import[0],
+    }
+else:
+    stages = {
+        "import_secs": secs,
+        "writer_cpu": cpu(resource.RUSAGE_SELF) - cpu_start,
+        "parser_cpu": cpu(resource.RUSAGE_CHILDREN),
+    }
 print(json.dumps({"n": n, "secs": secs, "rss_mb": rss, **stages}))
 """
 
@@ -166,15 +188,32 @@ def main() -> None:
     parser.add_argument(
         "--no-chat-analytics", action="store_true", help="skip chat-analytics (needs npm)"
     )
+    parser.add_argument(
+        "--exports", type=Path, help="keep the exports in this folder and reuse them"
+    )
     args = parser.parse_args()
     cli = None if args.no_chat_analytics else chat_analytics()
     print(
-        f"{'format':10} {'importer':15} {'records':>10} {'seconds':>8} {'msg/s':>9} {'peak RSS':>9}"
+        "msg/s = messages per second of the import into the store (parse, identities, "
+        "activity rows, member figures, committed); the snapshot refresh is timed apart.\n"
+        "CPU = process CPU seconds of the importer (writer) / its parser process.\n"
+    )
+    print(
+        f"{'format':10} {'importer':15} {'records':>10} {'import s':>8} {'msg/s':>9} "
+        f"{'CPU w/p':>13} {'snapshot':>9} {'peak RSS':>9}"
     )
     for fmt in args.formats.split(","):
-        folder = Path(tempfile.mkdtemp(prefix=f"qunyun-export-{fmt}-"))
+        if args.exports:
+            folder = args.exports / f"{fmt}-{args.messages}"
+            keep = True
+        else:
+            folder = Path(tempfile.mkdtemp(prefix=f"qunyun-export-{fmt}-"))
+            keep = False
         try:
-            export = write(fmt, folder, args.messages)
+            export = folder / WRITERS[fmt][0]
+            if not export.exists():
+                folder.mkdir(parents=True, exist_ok=True)
+                export = write(fmt, folder, args.messages)
             size = export.stat().st_size / 2**20
             rows = [("qunyun", run_child("qunyun", fmt, export))]
             if not args.no_baseline:
@@ -187,19 +226,31 @@ def main() -> None:
                     )
                 )
             for name, r in rows:
-                rate = args.messages / r["secs"]
+                secs = r.get("import_secs", r["secs"])
+                rate = args.messages / secs
                 note = "" if r.get("ok", True) else "  (failed)"
-                print(
-                    f"{fmt:10} {name:15} {r['n']:>10,} {r['secs']:>8.1f} {rate:>9,.0f} "
-                    f"{r['rss_mb']:>6,.0f} MB{note}"
+                cpu = (
+                    f"{r['writer_cpu']:5.1f}/{r['parser_cpu']:4.1f} s" if "writer_cpu" in r else ""
                 )
-            stages = rows[0][1]
-            print(
-                f"{'':10} export: {size:,.0f} MiB; qunyun: import (parse + write) "
-                f"{stages['import_secs']:.1f} s, snapshot {stages['snapshot_secs']:.1f} s"
+                snapshot = f"{r['snapshot_secs']:7.1f} s" if "snapshot_secs" in r else ""
+                print(
+                    f"{fmt:10} {name:15} {r['n']:>10,} {secs:>8.1f} {rate:>9,.0f} "
+                    f"{cpu:>13} {snapshot:>9} {r['rss_mb']:>6,.0f} MB{note}"
+                )
+            ours = rows[0][1]
+            line = f"{'':10} export: {size:,.0f} MiB"
+            if len(rows) > 1 and rows[1][0] == "bulk_create":
+                ratio = rows[1][1]["import_secs"] / ours["import_secs"]
+                line += f"; qunyun import ÷ bulk_create: {ratio:.1f}× faster"
+            line += (
+                f"; qunyun with the snapshot: {ours['secs']:.1f} s "
+                f"({args.messages / ours['secs']:,.0f} msg/s), "
+                f"snapshot CPU {ours['snapshot_cpu']:.1f} s"
             )
+            print(line)
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            if not keep:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

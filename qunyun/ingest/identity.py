@@ -13,6 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.db import connections, router
+from django.db.models import Model
+from django.utils import timezone
+
 from qunyun.activity.models import Activity, SnapshotState
 from qunyun.ingest.records import PersonRef
 from qunyun.members.models import Identity, Member
@@ -49,6 +53,8 @@ class IdentityResolver:
         self.workspace = workspace
         self.cache: dict[tuple[str, str], tuple[int, int]] = {}
         self.members_added = 0
+        #: The ids of the members created here.
+        self.created: set[int] = set()
 
     def resolve(self, people: Sequence[tuple[str, str, Person]]) -> list[tuple[int, int]]:
         """``(member id, identity id)`` for ``(platform, identity external id, person)``.
@@ -86,50 +92,109 @@ class IdentityResolver:
             self._create(missing, refs)
 
     def _create(self, keys: list[tuple[str, str]], refs: dict[tuple[str, str], PersonRef]) -> None:
-        members = Member.objects.bulk_create(
+        workspace_id = self.workspace.pk
+        member_ids = _insert(
+            Member,
+            ["workspace_id", "display_name", "is_bot"],
             [
-                Member(
-                    workspace=self.workspace,
-                    display_name=(refs[key].display_name or refs[key].handle)[:255],
-                    is_bot=refs[key].is_bot,
+                (
+                    workspace_id,
+                    (refs[key].display_name or refs[key].handle)[:255],
+                    refs[key].is_bot,
                 )
                 for key in keys
             ],
-            batch_size=1000,
         )
-        identities = Identity.objects.bulk_create(
+        identity_ids = _insert(
+            Identity,
             [
-                Identity(
-                    workspace=self.workspace,
-                    member=member,
-                    platform=key[0],
-                    external_id=key[1],
-                    handle=refs[key].handle[:255],
-                    display_name=refs[key].display_name[:255],
-                    is_bot=refs[key].is_bot,
-                    is_name_only=refs[key].external_id is None,
-                    email=refs[key].email[:254].lower(),
-                    phone=refs[key].phone[:32],
-                    avatar_hash=refs[key].avatar_hash[:64],
-                )
-                for key, member in zip(keys, members, strict=True)
+                "workspace_id",
+                "member_id",
+                "platform",
+                "external_id",
+                "handle",
+                "display_name",
+                "is_bot",
+                "is_name_only",
+                "email",
+                "phone",
+                "avatar_hash",
             ],
-            batch_size=1000,
+            [
+                (
+                    workspace_id,
+                    member_id,
+                    key[0],
+                    key[1],
+                    refs[key].handle[:255],
+                    refs[key].display_name[:255],
+                    refs[key].is_bot,
+                    refs[key].external_id is None,
+                    refs[key].email[:254].lower(),
+                    refs[key].phone[:32],
+                    refs[key].avatar_hash[:64],
+                )
+                for key, member_id in zip(keys, member_ids, strict=True)
+            ],
         )
-        for key, member, identity in zip(keys, members, identities, strict=True):
-            self.cache[key] = (member.pk, identity.pk)
+        for key, member_id, identity_id in zip(keys, member_ids, identity_ids, strict=True):
+            self.cache[key] = (member_id, identity_id)
+            self.created.add(member_id)
         self.members_added += len(keys)
 
 
-def do_resolve_name_only_identities(workspace: Workspace, touched: set[int]) -> int:
+def _insert(model: type[Model], attnames: list[str], rows: list[tuple[Any, ...]]) -> list[int]:
+    """Insert ``rows`` of ``model`` and return their new primary keys, in order.
+
+    Each row holds the values of the fields ``attnames`` (``workspace_id``, not
+    ``workspace``), ready for the database; every other field takes its default. This is
+    what ``bulk_create`` does for these models (one multi-row ``INSERT … RETURNING`` per
+    chunk, ids in the order of the rows), without building a model object and preparing
+    every field of every row: the fields not given are prepared once.
+    """
+    connection = connections[router.db_for_write(model)]
+    if not connection.features.can_return_rows_from_bulk_insert:  # SQLite before 3.35
+        objects = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+        model._default_manager.bulk_create(objects, batch_size=1000)
+        return [int(obj.pk) for obj in objects]
+    meta = model._meta
+    now = timezone.now()
+    fields = {field.attname: field for field in meta.concrete_fields}
+    columns = [str(fields[name].column) for name in attnames]
+    fixed: list[Any] = []
+    for name, field in fields.items():
+        if field.primary_key or name in attnames:
+            continue
+        value = now if getattr(field, "auto_now_add", False) else field.get_default()
+        fixed.append(field.get_db_prep_save(value, connection))
+        columns.append(str(field.column))
+    quote = connection.ops.quote_name
+    limit = connection.features.max_query_params or 30_000
+    per_statement = max(1, min(500, limit // len(columns)))
+    values = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, columns))}) VALUES "
+    tail = f" RETURNING {quote(str(meta.pk.column))}"  # type: ignore[union-attr]
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params = [value for row in chunk for value in (*row, *fixed)]
+            cursor.execute(head + ", ".join([values] * len(chunk)) + tail, params)
+            ids.extend(int(found[0]) for found in cursor.fetchall())
+    return ids
+
+
+def do_resolve_name_only_identities(
+    workspace: Workspace, touched: set[int], moved_to: set[int] | None = None
+) -> int:
     """Fold name-only members into the member of the same name in the same channel.
 
     Only members touched by this import are considered. A name that matches exactly one
     member with a platform id in a channel where the name-only member appears is resolved
     to that member: the activities move to them and the name-only member is deleted. An
     ambiguous name (two people share it) stays as its own member rather than guessing.
-    ``touched`` is updated in place: folded members leave it, their targets join it.
-    Returns the number of members folded away.
+    ``touched`` is updated in place: folded members leave it, their targets join it (and
+    ``moved_to``, when given). Returns the number of members folded away.
     """
     placeholders = Identity.objects.filter(
         workspace=workspace, is_name_only=True, member_id__in=touched
@@ -171,6 +236,8 @@ def do_resolve_name_only_identities(workspace: Workspace, touched: set[int]) -> 
         Member.objects.filter(pk=member_id).delete()
         touched.discard(member_id)
         touched.add(target_member)
+        if moved_to is not None:
+            moved_to.add(target_member)
         folded += 1
     if stale_snapshot:
         SnapshotState.objects.filter(workspace=workspace).update(needs_rebuild=True)

@@ -11,10 +11,8 @@ the operator what went wrong.
 from __future__ import annotations
 
 import gc
-import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,24 +22,21 @@ from django.utils.translation import gettext as _
 
 from qunyun.activity.models import Activity, Channel
 from qunyun.audit.actions import record_event
+from qunyun.ingest.bulk_load import DeferredIndexes, bulk_load_cache, wait_for_other_imports
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.identity import IdentityResolver, do_resolve_name_only_identities
 from qunyun.ingest.models import ImportRun
-from qunyun.ingest.read_ahead import Batch, compact, read_ahead
+from qunyun.ingest.read_ahead import read_ahead
 from qunyun.ingest.records import ActivityRecord, ChannelRecord
-from qunyun.members.stats import do_refresh_member_stats
+from qunyun.ingest.rows import Batch, compact
+from qunyun.members.stats import do_refresh_member_stats, write_member_figures
 from qunyun.workspaces.models import Workspace
 
 Progress = Callable[[int], None]
 
-#: The SQLite page cache during an import, in MiB (the default is 2 MiB). The indexes of
-#: the activity table are updated in random order; once they outgrow the cache, each
-#: insert reads pages back and spills dirty ones to the write-ahead log before commit.
-IMPORT_CACHE_MIB = 256
-
 
 class _ActivityWriter:
-    """Writes the batches of rows :func:`~qunyun.ingest.read_ahead.compact` makes."""
+    """Writes the batches of rows :func:`~qunyun.ingest.rows.compact` makes."""
 
     def __init__(self, workspace: Workspace, run: ImportRun) -> None:
         self.workspace = workspace
@@ -54,6 +49,11 @@ class _ActivityWriter:
         self.channel_numbers: list[tuple[str, int]] = []
         self.person_numbers: list[tuple[int, int]] = []
         self.touched_members: set[int] = set()
+        #: By person number: [first, last, activities, messages] of the rows read.
+        self.figures: list[list[Any]] = []
+        #: Person numbers of batches in which some rows were already there (skipped).
+        self.skipped_people: set[int] = set()
+        self.indexes = DeferredIndexes(Activity._meta.db_table)
         self.read = 0
         self.added = 0
         self.adapt_datetime = _datetime_adapter()
@@ -87,7 +87,10 @@ class _ActivityWriter:
         return channel.pk
 
     def write(self, batch: Batch) -> None:
-        channels, people, rows = batch
+        channels, people, rows, figures = batch
+        if figures is not None:
+            self.figures.extend(figures[1])
+            return
         numbers = self.channel_numbers
         for number, source, external_id, name, kind in channels:
             channel_id = self.add_channel(source, external_id, name, kind)
@@ -107,8 +110,40 @@ class _ActivityWriter:
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, params)
             # Rows skipped by ON CONFLICT DO NOTHING are not counted.
-            self.added += max(cursor.rowcount, 0)
+            added = max(cursor.rowcount, 0)
+        if added != len(rows):
+            self.skipped_people.update(row[2] for row in rows)
+        self.added += added
         self.read += len(rows)
+        self.indexes.written(self.added)
+
+    def finish(self, workspace: Workspace) -> int:
+        """Build deferred indexes, resolve name-only people, and set member figures.
+
+        Returns how many name-only members were folded into others. The figures of a
+        member this import created come from the rows it wrote (counted in the parser
+        process) when all of that member's rows were written and none moved to them;
+        every other member touched is recounted from the database.
+        """
+        self.indexes.restore()
+        moved_to: set[int] = set()
+        folded = do_resolve_name_only_identities(workspace, self.touched_members, moved_to)
+        created, skipped = self.identities.created, self.skipped_people
+        counted: dict[int, list[Any]] = {}
+        if len(self.figures) == len(self.person_numbers):
+            for number, (member_id, _identity) in enumerate(self.person_numbers):
+                if member_id in created and number not in skipped:
+                    counted[member_id] = self.figures[number]
+        for member_id in moved_to:
+            counted.pop(member_id, None)
+        known = [
+            (first, last, activities, messages, member_id, workspace.pk)
+            for member_id, (first, last, activities, messages) in counted.items()
+            if member_id in self.touched_members
+        ]
+        write_member_figures(known)
+        do_refresh_member_stats(workspace, self.touched_members.difference(counted))
+        return folded
 
 
 def _datetime_adapter() -> Callable[[datetime], str]:
@@ -116,17 +151,23 @@ def _datetime_adapter() -> Callable[[datetime], str]:
 
     (A string also crosses the read-ahead queue far cheaper than a datetime.)
     """
-    sqlite = connection.vendor == "sqlite"
+    if connection.vendor == "sqlite":
 
-    def to_utc_text(value: datetime) -> str:
+        def naive_utc_text(value: datetime) -> str:
+            if value.tzinfo is not UTC:
+                value = value.astimezone(UTC)
+            # What Django stores in SQLite: "YYYY-MM-DD HH:MM:SS[.ffffff]", naive UTC
+            # (the aware form without its "+00:00").
+            return value.isoformat(" ")[:-6]
+
+        return naive_utc_text
+
+    def utc_text(value: datetime) -> str:
         if value.tzinfo is not UTC:
             value = value.astimezone(UTC)
-        if sqlite:
-            # What Django stores in SQLite: "YYYY-MM-DD HH:MM:SS[.ffffff]", naive UTC.
-            return value.replace(tzinfo=None).isoformat(" ")
         return value.isoformat(" ")  # with "+00:00": PostgreSQL reads it as timestamptz
 
-    return to_utc_text
+    return utc_text
 
 
 def do_import_records(
@@ -158,7 +199,7 @@ def do_import_records(
     writer = _ActivityWriter(workspace, run)
     collecting = gc.isenabled()
     try:
-        with _wait_for_other_imports(), transaction.atomic(), _bulk_load_cache():
+        with wait_for_other_imports(), transaction.atomic(), bulk_load_cache():
             batches = compact(records, writer.adapt_datetime)
             if not isinstance(records, list | tuple):
                 # A lazy parser: let it run on the other core.
@@ -172,8 +213,7 @@ def do_import_records(
                     progress(writer.read)
             if collecting:
                 gc.enable()
-            folded = do_resolve_name_only_identities(workspace, writer.touched_members)
-            do_refresh_member_stats(workspace, writer.touched_members)
+            folded = writer.finish(workspace)
             added = writer.added
             record_event(
                 "activities_imported",
@@ -208,44 +248,6 @@ def do_import_records(
     run.duration_seconds = time.perf_counter() - started
     run.save()
     return run
-
-
-@contextmanager
-def _wait_for_other_imports() -> Iterator[None]:
-    """On SQLite an import holds the one write lock for its whole transaction; a second
-    import started meanwhile waits for it (up to QUNYUN_IMPORT_LOCK_WAIT_SECONDS, an hour
-    by default) instead of failing after the usual 10 s."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        yield
-        return
-    seconds = int(os.environ.get("QUNYUN_IMPORT_LOCK_WAIT_SECONDS", "3600"))
-    with _sqlite_pragma("busy_timeout", 1000 * seconds):
-        yield
-
-
-@contextmanager
-def _bulk_load_cache() -> Iterator[None]:
-    """A larger SQLite page cache for the length of an import (this connection only)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    mib = int(os.environ.get("QUNYUN_IMPORT_CACHE_MIB", IMPORT_CACHE_MIB))
-    with _sqlite_pragma("cache_size", -1024 * mib):
-        yield
-
-
-@contextmanager
-def _sqlite_pragma(name: str, value: int) -> Iterator[None]:
-    """Set the integer PRAGMA ``name`` on this connection, and put it back afterwards."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"PRAGMA {name}")
-        (before,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA {name} = {value:d}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA {name} = {int(before):d}")
 
 
 def _fail(run: ImportRun, started: float, read: int, error: dict[str, str]) -> None:

@@ -3,7 +3,8 @@
 Parsing (JSON, CSV, text) and writing (SQLite or PostgreSQL) each keep one core busy;
 run one after the other they add up. :func:`read_ahead` forks a child that iterates the
 records and sends them in batches through a bounded queue (back-pressure keeps memory
-flat), as plain tuples that pickle cheaply (:func:`compact`). The parent writes them.
+flat), as plain tuples (:func:`.rows.compact`) serialised with :mod:`marshal`, the
+cheapest way for such data. The parent writes them.
 
 A malformed file raises :class:`ImportFormatError` in the child; it crosses the queue and
 is raised again here with its place, so the pipeline rolls back exactly as it would with
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import marshal
 import multiprocessing
 import os
 import pickle
@@ -23,103 +25,17 @@ import queue
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterator
 from typing import Any
 
-import orjson
-
 from qunyun.ingest.errors import ImportFormatError
-from qunyun.ingest.identity import name_only_external_id, person_tuple
-from qunyun.ingest.records import ActivityRecord, ChannelRecord
+from qunyun.ingest.rows import BATCH
 
-BATCH = 5000
 QUEUE_BATCHES = 8
 POLL_SECONDS = 1.0
 
-#: Whatever the parser side yields: records, or the batches of :func:`compact`.
+#: Whatever the parser side yields: records, or the batches of :func:`.rows.compact`.
 Item = Any
-
-#: What the writer needs of one batch of records, built where they are parsed:
-#: ``(channels, people, rows)``. ``channels`` lists channels as ``(number, source,
-#: external_id, name, kind)``; ``people`` lists the people met for the first time as
-#: ``(number, source, identity external id, person)``, person as
-#: :func:`~qunyun.ingest.identity.person_tuple` gives it; each row is ``(channel number,
-#: external_id, person number, kind, occurred_at, text, reply_to, thread, attrs_json)``
-#: with ``occurred_at`` in the database's parameter form. A person's details cross the
-#: queue once per import, not with each of their messages.
-Batch = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
-
-
-def compact(
-    records: Iterable[ChannelRecord | ActivityRecord], adapt: Callable[[datetime], Any]
-) -> Iterator[Batch]:
-    """Records as batches of the rows the writer consumes (validation of lengths included)."""
-    dumps = orjson.dumps
-    channel_numbers: dict[tuple[str, str], int] = {}
-    person_numbers: dict[tuple[str, str], int] = {}
-    channels: list[tuple[Any, ...]] = []
-    people: list[tuple[Any, ...]] = []
-    rows: list[tuple[Any, ...]] = []
-    last_ref: Any = None
-    last_person = last_channel = -1
-    last_key: tuple[str, str] | None = None
-    for record in records:
-        if type(record) is ChannelRecord:
-            key = (record.source, record.external_id)
-            number = channel_numbers.get(key)
-            if number is None:
-                number = channel_numbers[key] = len(channel_numbers)
-            # Sent again when met again: a later record may name a channel first seen
-            # only as the place of an activity.
-            channels.append(
-                (number, record.source, record.external_id, record.name[:255], record.kind[:64])
-            )
-            continue
-        source = record.source
-        key = (source, record.channel)  # type: ignore[union-attr]
-        a = record.author  # type: ignore[union-attr]
-        if key != last_key:
-            number = channel_numbers.get(key)
-            if number is None:
-                number = channel_numbers[key] = len(channel_numbers)
-                channels.append((number, source, key[1], "", ""))
-            last_channel = number
-            last_ref = None  # a name-only person is known per channel
-        last_key = key
-        if a is not last_ref:  # parsers hand out one PersonRef per person and chat
-            external_id = a.external_id
-            if external_id:
-                person_key = (source, external_id[:255])
-            else:
-                person_key = (source, name_only_external_id(key[1], a.display_name))
-            number = person_numbers.get(person_key)
-            if number is None:
-                number = person_numbers[person_key] = len(person_numbers)
-                people.append((number, source, person_key[1], person_tuple(a)))
-            last_ref, last_person = a, number
-        text = record.text  # type: ignore[union-attr]
-        if "\x00" in text:  # PostgreSQL rejects NUL in text; exports occasionally carry one
-            text = text.replace("\x00", "")
-        attrs = record.attrs  # type: ignore[union-attr]
-        rows.append(
-            (
-                last_channel,
-                record.external_id[:255],
-                last_person,
-                str(record.kind),  # type: ignore[union-attr]
-                adapt(record.occurred_at),  # type: ignore[union-attr]
-                text,
-                (record.reply_to or "")[:255],  # type: ignore[union-attr]
-                (record.thread or "")[:255],  # type: ignore[union-attr]
-                dumps(attrs).decode() if attrs else "{}",
-            )
-        )
-        if len(rows) >= BATCH:
-            yield channels, people, rows
-            channels, people, rows = [], [], []
-    if channels or people or rows:
-        yield channels, people, rows
 
 
 #: Parser processes now running for this process (progress bars read their position).
@@ -149,7 +65,9 @@ def read_ahead(items: Iterator[Item], batch: int = BATCH) -> Iterator[Item]:
                         f"the parser process ended unexpectedly (exit code {child.exitcode})"
                     ) from None
                 continue
-            if kind == "batch":
+            if kind == "marshal":
+                yield from marshal.loads(payload)  # noqa: S302 (our own child wrote it)
+            elif kind == "batch":
                 yield from payload
             elif kind == "done":
                 return
@@ -187,10 +105,10 @@ def _produce(items: Iterator[Item], channel: Any, size: int) -> None:
         for item in items:
             batch.append(item)
             if len(batch) >= size:
-                channel.put(("batch", batch))
+                _send(channel, batch)
                 batch = []
         if batch:
-            channel.put(("batch", batch))
+            _send(channel, batch)
         channel.put(("done", None))
     except ImportFormatError as error:
         channel.put(
@@ -217,6 +135,15 @@ def _produce(items: Iterator[Item], channel: Any, size: int) -> None:
     finally:
         channel.close()
         channel.join_thread()
+
+
+def _send(channel: Any, batch: list[Item]) -> None:
+    """Put ``batch`` on the queue: marshalled when it is plain data (tuples, lists,
+    strings, numbers), which both ends do several times faster than pickling it."""
+    try:
+        channel.put(("marshal", marshal.dumps(batch)))
+    except ValueError:  # an object marshal does not know
+        channel.put(("batch", batch))
 
 
 def _can_fork() -> bool:

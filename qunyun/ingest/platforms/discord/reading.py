@@ -6,12 +6,13 @@ DiscordChatExporter writes with .NET's ``Utf8JsonWriter`` (``Indented = true``, 
 one indentation, and ``messageCount`` last. Exports reach gigabytes, so the file is never
 loaded whole.
 
-The fast path reads big chunks, splits them on the joint between two messages
-(``},`` + newline + indentation + ``{``, with the newline the exporter used) and parses
-each piece with orjson. A raw newline cannot occur inside a JSON string, and a piece is
-accepted only if it parses as exactly one object, so an accepted split is the file's own
-structure. Anything else — minified or re-indented JSON, a value orjson refuses (a lone
-surrogate escape), a broken file — switches to ijson's streaming parser from the start,
+The fast path (:mod:`..indented_json`) reads big chunks, cuts them at the joint between
+two messages (``},`` + newline + indentation + ``{``, with the newline the exporter used)
+and parses the messages before the cut with one orjson call. A raw newline cannot occur
+inside a JSON string, and a batch is accepted only if it parses as a whole array, so an
+accepted cut is the file's own structure; a message orjson refuses (a lone surrogate
+escape) is read by yajl alone. Anything else — minified or re-indented JSON, a broken
+file — switches to ijson's streaming parser from the start,
 skipping the messages already delivered; a broken file is then located byte-exactly by
 :func:`.faults.find_fault`.
 """
@@ -25,29 +26,20 @@ from pathlib import Path
 from typing import IO, Any
 
 import ijson
-import orjson
 from django.utils.translation import gettext as _
 from ijson.common import ObjectBuilder
 
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms import indented_json
 from qunyun.ingest.platforms.discord.faults import find_fault
+from qunyun.ingest.platforms.indented_json import NotThisLayout
 
-CHUNK = 1 << 22
-#: A single message (or the part after the last one) larger than this is streamed instead.
-MAX_PIECE = 1 << 26
-#: How far to look for ``"messages": [`` (DCE's preamble is well under a kilobyte).
-MAX_PREAMBLE = 1 << 20
+CHUNK = 1 << 16  # the first read (the preamble); messages are read in indented_json.CHUNK
 _WS = b" \t\r\n"  # JSON whitespace (bytes.strip() would also take \v and \f)
-_KEY = b'"messages"'
-_MAX_CANDIDATES = 16
 _OPEN = frozenset({"start_map", "start_array"})
 _CLOSE = frozenset({"end_map", "end_array"})
 
 Events = Iterator[tuple[str, Any]]
-
-
-class _Switch(Exception):
-    """The fast path cannot go on: leave the rest to the streaming parser."""
 
 
 class ExportReader:
@@ -78,13 +70,13 @@ class ExportReader:
         if len(head) < CHUNK and not head[self.start :].strip(_WS):
             handle.close()
             raise self.error(_("The file is empty."))
-        found = _preamble(head, self.start)
-        while found is None and len(head) < MAX_PREAMBLE:
+        found = indented_json.find_array(head, self.start, b"messages")
+        while found is None and len(head) < indented_json.MAX_PREAMBLE:
             more = handle.read(CHUNK)
             if not more:
                 break
             head += more
-            found = _preamble(head, self.start)
+            found = indented_json.find_array(head, self.start, b"messages")
         if found is None:
             handle.close()
             return self._streamed()
@@ -97,49 +89,10 @@ class ExportReader:
         """Yield the messages of the array whose text (after ``[``) begins with ``rest``."""
         delivered = 0
         try:
-            body = rest.lstrip(_WS)
-            while not body and (more := handle.read(CHUNK)):  # the chunk ended after "["
-                rest += more
-                body = rest.lstrip(_WS)
-            lead = rest[: len(rest) - len(body)]
-            if body[:1] == b"]":
-                _check_tail(body + _read_rest(handle))
-                return
-            newline = min((i for i in (lead.find(b"\r"), lead.find(b"\n")) if i >= 0), default=-1)
-            if body[:1] != b"{" or newline < 0:
-                raise _Switch
-            indent = lead[newline:]
-            joint = b"}," + indent + b"{"
-            buffer = body[1:]
-            loads = orjson.loads
-            while True:
-                parts = buffer.split(joint)
-                carry = parts.pop()  # the message still open at the chunk's end
-                for part in parts:
-                    try:
-                        value = loads(b"{%b}" % part)
-                    except orjson.JSONDecodeError:
-                        value = _parse_slowly(b"{%b}" % part)
-                    delivered += 1
-                    yield value
-                more = handle.read(CHUNK)
-                if not more:
-                    break
-                if len(carry) > MAX_PIECE:
-                    raise _Switch
-                buffer = carry + more
-            end = carry.find(indent + b"}")
-            if end < 0:
-                raise _Switch
-            last = b"{%b}" % carry[: end + len(indent)]
-            try:
-                value = loads(last)
-            except orjson.JSONDecodeError:
-                value = _parse_slowly(last)
-            _check_tail(carry[end + len(indent) + 1 :].lstrip(_WS))
-            delivered += 1
-            yield value
-        except _Switch:
+            for batch, _members_after in indented_json.elements(handle, rest, _parse_slowly):
+                yield from batch
+                delivered += len(batch)
+        except NotThisLayout:
             # Not the exporter's layout (or broken): the streaming parser takes over from
             # the start, skipping what was delivered, and locates the fault of a broken file.
             handle.close()
@@ -214,76 +167,14 @@ class ExportReader:
         return fault or self.error(_("Invalid JSON."))
 
 
-def _preamble(head: bytes, start: int) -> tuple[dict[str, Any], int] | None:
-    """Find the top-level ``"messages": [`` in ``head``.
-
-    Returns the members before it (parsed) and the offset just after the ``[``, or
-    ``None`` when ``head`` does not show them in the expected shape.
-    """
-    search = start
-    for _attempt in range(_MAX_CANDIDATES):
-        key = head.find(_KEY, search)
-        if key < 0:
-            return None
-        search = key + 1
-        before = head[start:key].rstrip(_WS)
-        if before.endswith(b","):
-            members = before[:-1].rstrip(_WS)
-            if members.endswith((b"{", b",")):
-                continue
-            text = members + b"}"
-        elif before.endswith(b"{"):
-            text = before + b"}"
-        else:
-            continue  # a string value that reads "messages", not the key
-        rest = head[key + len(_KEY) :].lstrip(_WS)
-        if rest[:1] != b":":
-            continue
-        rest = rest[1:].lstrip(_WS)
-        if rest[:1] != b"[":
-            continue
-        try:
-            # If the candidate sits inside a nested object, ``text`` is unbalanced.
-            header = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            continue
-        if isinstance(header, dict):
-            return header, len(head) - len(rest) + 1
-    return None
-
-
-def _check_tail(tail: bytes) -> None:
-    """Accept ``]`` and the remaining top-level members (``messageCount``) to the end."""
-    if tail[:1] != b"]":
-        raise _Switch
-    rest = tail[1:].lstrip(_WS)
-    if rest[:1] == b",":
-        members = rest[1:]
-        if members.lstrip(_WS)[:1] != b'"':
-            raise _Switch
-        try:
-            orjson.loads(b"{" + members)
-        except orjson.JSONDecodeError:
-            raise _Switch from None
-    elif rest.rstrip(_WS) != b"}":
-        raise _Switch
-
-
-def _read_rest(handle: IO[bytes]) -> bytes:
-    rest = handle.read(MAX_PIECE + 1)
-    if len(rest) > MAX_PIECE:
-        raise _Switch
-    return rest
-
-
 def _parse_slowly(data: bytes) -> Any:
     """Parse one message that orjson refused; yajl accepts lone surrogate escapes."""
     try:
         values = list(ijson.items(io.BytesIO(data), "", use_float=True))
     except (ijson.JSONError, ValueError):
-        raise _Switch from None
+        raise NotThisLayout from None
     if len(values) != 1:
-        raise _Switch
+        raise NotThisLayout
     return values[0]
 
 

@@ -1,8 +1,11 @@
 """Stream a Telegram export too big to be parsed whole, in bounded memory.
 
-A single-chat export (``{name, type, id, messages}``): its header is read with
-``ijson.parse`` up to ``messages`` (tdesktop writes ``name``, ``type`` and ``id`` first),
-then ``ijson.items(file, "messages.item")`` builds one message at a time, in C.
+A single-chat export (``{name, type, id, messages}``) as tdesktop lays it out (``name``,
+``type`` and ``id`` first, then each message on a new line) is split into batches of
+messages that orjson parses (:mod:`..indented_json`). Any other single-chat export, or
+one that this fast reader turns down part-way, is streamed: its header is read with
+``ijson.parse`` up to ``messages``, then ``ijson.items(file, "messages.item")`` builds one
+message at a time, in C (skipping the messages the fast reader delivered already).
 
 A full-account export (``chats.list`` and ``left_chats.list``): two readers go through
 the file in step. One keeps only the events that tell where a chat begins, its ``name``,
@@ -17,17 +20,21 @@ until its end. ``name`` and ``type`` after ``messages`` are not read.
 
 from __future__ import annotations
 
+import io
 from collections import deque
 from collections.abc import Iterator
 from contextlib import ExitStack
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import ijson
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
-from qunyun.ingest.platforms.telegram.escapes import RepairingReader
+from qunyun.ingest.platforms import indented_json
+from qunyun.ingest.platforms.indented_json import NotThisLayout
+from qunyun.ingest.platforms.telegram.escapes import UTF8_BOM, RepairingReader, repair_escapes
 from qunyun.ingest.platforms.telegram.faults import PARSE_ERRORS, stream_error
 from qunyun.ingest.platforms.telegram.loading import Chat
 
@@ -37,6 +44,8 @@ _HEADER_KEYS = ("name", "type", "id")
 _SCALARS = frozenset({"string", "number", "boolean", "null"})
 _VALUE_STARTS = _SCALARS | {"start_map", "start_array"}
 _EVENTS = _VALUE_STARTS | {"map_key", "end_map", "end_array"}
+#: Top-level keys that, before ``messages``, make a file more than one tdesktop chat.
+_NOT_SINGLE = frozenset({"messages", *_SECTIONS})
 #: Stands for a header value that is an object or a list: never a name, type or id.
 _CONTAINER: Any = ("an object or a list",)
 
@@ -72,7 +81,54 @@ def stream_chats(path: Path) -> Iterator[Chat]:
     Each chat's messages must be consumed before the next chat is asked for.
     """
     with ExitStack() as files:
-        yield from _Export(path, files).chats()
+        single = _fast_single(path, files)
+        if single is not None:
+            yield single
+        else:
+            yield from _Export(path, files).chats()
+
+
+def _fast_single(path: Path, files: ExitStack) -> Chat | None:
+    """The chat of a single-chat export in tdesktop's layout, read by the fast reader.
+
+    ``None`` when the file does not begin like one (the caller streams it).
+    """
+    handle = files.enter_context(path.open("rb"))
+    if handle.read(len(UTF8_BOM)) != UTF8_BOM:
+        handle.seek(0)
+    found = indented_json.read_head(handle, 0, b"messages")
+    if found is None:
+        handle.close()
+        return None
+    header, rest = found
+    if "id" not in header or not _NOT_SINGLE.isdisjoint(header):
+        handle.close()
+        return None
+    return header, "", _fast_messages(path, files, handle, rest)
+
+
+def _fast_messages(path: Path, files: ExitStack, handle: IO[bytes], rest: bytes) -> Iterator[Any]:
+    delivered = 0
+    try:
+        for batch, trailing in indented_json.elements(handle, rest, _parse_slowly):
+            if "messages" in trailing:
+                raise NotThisLayout  # a second "messages": the streaming reader reads both
+            yield from batch
+            delivered += len(batch)
+    except NotThisLayout:
+        handle.close()
+        yield from islice(_single_messages(path, files), delivered, None)
+    finally:
+        handle.close()
+
+
+def _single_messages(path: Path, files: ExitStack) -> Iterator[Any]:
+    reader = _Reader(path, files)
+    items = ijson.items(reader.file, "messages.item", use_float=True, buf_size=_BUFFER)
+    try:
+        yield from items
+    except PARSE_ERRORS as error:
+        raise reader.fail(error) from None
 
 
 class _Reader:
@@ -169,12 +225,7 @@ class _Export:
                 header[prefix] = value if event in _SCALARS else _CONTAINER
 
     def single_messages(self) -> Iterator[Any]:
-        reader = _Reader(self.path, self.files)
-        items = ijson.items(reader.file, "messages.item", use_float=True, buf_size=_BUFFER)
-        try:
-            yield from items
-        except PARSE_ERRORS as error:
-            raise reader.fail(error) from None
+        return _single_messages(self.path, self.files)
 
     def section(self, name: str) -> Iterator[Chat]:
         field = f"{name}.list"
@@ -292,3 +343,15 @@ class _Export:
         reader = _Reader(self.path, self.files, rename_left_chats=rename_left_chats)
         prefix = f"{section}.list.item.messages.item"
         return reader, ijson.items(reader.file, prefix, use_float=True, buf_size=_BUFFER)
+
+
+def _parse_slowly(data: bytes) -> Any:
+    """Parse one message orjson refused: repair tdesktop's escapes; yajl takes the rest."""
+    repaired, _shift = repair_escapes(data)
+    try:
+        values = list(ijson.items(io.BytesIO(repaired), "", use_float=True))
+    except (*PARSE_ERRORS, ValueError):
+        raise NotThisLayout from None
+    if len(values) != 1:
+        raise NotThisLayout
+    return values[0]
