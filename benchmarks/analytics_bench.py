@@ -1016,6 +1016,21 @@ def timed_ways(
 # --- 3. Snapshot refresh after an import -------------------------------------------------
 
 
+def _records_with_activities(added: int) -> list[Any]:
+    """A fresh demo chunk's records up to its ``added``-th activity (with the channels
+    and people before them): the import whose refresh is timed."""
+    from qunyun.ingest.records import ActivityRecord
+
+    records, count = [], 0
+    for record in _chunk_records(0, 1, max(2000, added // 25), 60):
+        if isinstance(record, ActivityRecord):
+            if count == added:
+                break
+            count += 1
+        records.append(record)
+    return records
+
+
 def refresh_after_import(base_members: int, added: int) -> dict[str, Any]:
     """Import ``added`` activities through the real pipeline into a workspace that already
     has a snapshot (the demo with ``base_members`` members), then time the refresh."""
@@ -1024,7 +1039,6 @@ def refresh_after_import(base_members: int, added: int) -> dict[str, Any]:
     from qunyun.activity.snapshot import do_refresh_snapshot
     from qunyun.demo.generator import DemoPlan, generate
     from qunyun.ingest.pipeline import do_import_records
-    from qunyun.ingest.records import ActivityRecord
 
     call_command("migrate", verbosity=0)
     from qunyun.workspaces.actions import do_get_or_create_workspace
@@ -1034,13 +1048,7 @@ def refresh_after_import(base_members: int, added: int) -> dict[str, Any]:
         workspace, generate(DemoPlan(members=base_members)), file_name="base", format_name="demo"
     )
     full = do_refresh_snapshot(workspace)
-    extra, count = [], 0
-    for record in _chunk_records(0, 1, max(2000, added // 25), 60):
-        if isinstance(record, ActivityRecord):
-            if count == added:
-                break
-            count += 1
-        extra.append(record)
+    extra = _records_with_activities(added)
     run = do_import_records(workspace, extra, file_name="extra", format_name="demo")
     refresh = do_refresh_snapshot(workspace)
     return {
@@ -1072,7 +1080,6 @@ def refresh_on_cached_base(info: dict[str, Any], added: int) -> dict[str, Any]:
     from qunyun.activity.models import Activity, Channel, SnapshotState
     from qunyun.activity.snapshot import do_refresh_snapshot, snapshot_dir
     from qunyun.ingest.pipeline import do_import_records
-    from qunyun.ingest.records import ActivityRecord
     from qunyun.members.models import Member
     from qunyun.workspaces.actions import do_get_or_create_workspace
 
@@ -1110,13 +1117,7 @@ def refresh_on_cached_base(info: dict[str, Any], added: int) -> dict[str, Any]:
             "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, info["activities"]]
         )
     setup_s = time.perf_counter() - started
-    extra, count = [], 0
-    for record in _chunk_records(0, 1, max(2000, added // 25), 60):
-        if isinstance(record, ActivityRecord):
-            if count == added:
-                break
-            count += 1
-        extra.append(record)
+    extra = _records_with_activities(added)
     run = do_import_records(workspace, extra, file_name="extra", format_name="demo")
 
     def cpu() -> float:

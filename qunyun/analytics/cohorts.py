@@ -201,17 +201,26 @@ def member_presence(md: Table, as_of: date) -> Table:
     is a leave; a join after a leave brings them back.
     """
     t = md.filter(md.day <= as_of)
-    per = t.group_by("member_id").aggregate(
-        first_day=t.day.min(),
-        active_total=t.n_active.sum(),
-        last_active_day=t.day.max(where=t.n_active > 0),
-        last_join=t.last_join_at.max(),
-        last_leave=t.last_leave_at.max(),
-    )
-    has_left = per.last_leave.notnull() & (
-        per.last_join.isnull() | (per.last_leave > per.last_join)
-    )
-    return per.mutate(has_left=has_left)
+    per = t.group_by("member_id").aggregate(**presence_aggregates(t))
+    return per.mutate(has_left=has_left(per))
+
+
+def presence_aggregates(t: Table) -> dict[str, Any]:
+    """The per-member aggregates of :func:`member_presence` over member-day rows ``t``
+    (for a ``group_by("member_id")``; segments adds its own beside them)."""
+    return {
+        "first_day": t.day.min(),
+        "active_total": t.n_active.sum(),
+        "last_active_day": t.day.max(where=t.n_active > 0),
+        "last_join": t.last_join_at.max(),
+        "last_leave": t.last_leave_at.max(),
+    }
+
+
+def has_left(per: Table) -> Any:
+    """Whether each member's latest membership event (over ``last_join``/``last_leave``
+    of :func:`presence_aggregates`) is a leave; a join after a leave brings them back."""
+    return per.last_leave.notnull() & (per.last_join.isnull() | (per.last_leave > per.last_join))
 
 
 def humans(members: Table) -> Table:

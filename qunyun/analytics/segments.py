@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ibis.expr.types import Table
 
 from qunyun.analytics.backend import execute
-from qunyun.analytics.cohorts import first_day, humans
+from qunyun.analytics.cohorts import first_day, has_left, humans, presence_aggregates
 
 #: Segment names, in the order of precedence: a member gets the first that applies.
 PRECEDENCE = ("churned", "silent", "new", "core", "at_risk", "active", "casual")
@@ -223,7 +223,7 @@ def member_features(md: Table, members: Table, as_of: date, rules: SegmentRules)
     def days_back(n: int) -> date:
         return as_of - timedelta(days=n - 1)
 
-    # One aggregation per member over the rows for presence (as cohorts.member_presence),
+    # One aggregation per member over the rows for presence (cohorts.presence_aggregates),
     # activity counts and the score (as member_scores); the active *days* are counted
     # over the distinct member-days of the recent windows only.
     t = decayed_rows(md, as_of, rules)
@@ -232,11 +232,7 @@ def member_features(md: Table, members: Table, as_of: date, rules: SegmentRules)
     window_start = days_back(rules.active_days_window)
     in_baseline = (t.day >= baseline_start) & (t.day < recent_start)
     per = t.group_by("member_id").aggregate(
-        first_day=t.day.min(),
-        active_total=t.n_active.sum(),
-        last_active_day=t.day.max(where=t.n_active > 0),
-        last_join=t.last_join_at.max(),
-        last_leave=t.last_leave_at.max(),
+        **presence_aggregates(t),
         recent_count=t.n_active.sum(where=t.day >= recent_start),
         baseline_count=t.n_active.sum(where=in_baseline),
         score=t.points.sum(),
@@ -254,10 +250,7 @@ def member_features(md: Table, members: Table, as_of: date, rules: SegmentRules)
     per = per.mutate(
         active_days=per.active_days.fill_null(0), baseline_days=per.baseline_days.fill_null(0)
     )
-    has_left = per.last_leave.notnull() & (
-        per.last_join.isnull() | (per.last_leave > per.last_join)
-    )
-    f = per.mutate(has_left=has_left).join(humans(members), "member_id")
+    f = per.mutate(has_left=has_left(per)).join(humans(members), "member_id")
     f = f.mutate(score=f.score.fill_null(0.0))
     rank_window = ibis.window(order_by=ibis.desc(f.score))
     return f.mutate(score_rank=ibis.percent_rank().over(rank_window))

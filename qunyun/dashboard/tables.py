@@ -22,7 +22,11 @@ from qunyun.activity.models import PLATFORM_LABELS
 from qunyun.dashboard.exports import Column, Row
 from qunyun.dashboard.selectors import activities_by_id
 from qunyun.members.models import Member, Segment
-from qunyun.members.selectors import member_platforms_and_tags, members_by_id
+from qunyun.members.selectors import (
+    MEMBER_ROW_FIELDS,
+    member_platforms_and_tags,
+    members_by_id,
+)
 from qunyun.workspaces.models import Workspace
 
 EXPORT_CHUNK_MEMBERS = 2000
@@ -59,17 +63,9 @@ MEMBER_COLUMNS = [
 ]
 
 
-#: The member fields an export reads (plain values: no model instances for 500k rows).
-MEMBER_FIELDS = (
-    "pk",
-    "display_name",
-    "segment",
-    "engagement_score",
-    "churn_risk",
-    "message_count",
-    "first_seen_at",
-    "last_seen_at",
-)
+#: The member fields an export reads (plain values: no model instances for 500k rows):
+#: those of the member list page but the bot flag, in the same order.
+MEMBER_FIELDS = tuple(field for field in MEMBER_ROW_FIELDS if field != "is_bot")
 
 
 def member_rows(members: QuerySet[Member]) -> Iterator[Row]:
@@ -89,9 +85,9 @@ def member_rows(members: QuerySet[Member]) -> Iterator[Row]:
                 "id": pk,
                 "name": name,
                 "platforms": sorted(
-                    str(PLATFORM_LABELS.get(code, code)) for code in platforms.get(pk, ())
+                    str(PLATFORM_LABELS.get(code, code)) for code in set(platforms.get(pk, ()))
                 ),
-                "tags": sorted(tags.get(pk, ())),
+                "tags": sorted(tag["name"] for tag in tags.get(pk, ())),
                 "segment": segments.get(segment, segment),
                 "engagement_score": round(score, 2),
                 "churn_risk": percent(risk),

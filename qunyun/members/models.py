@@ -73,12 +73,6 @@ class Member(models.Model):
     def __str__(self) -> str:
         return self.display_name or f"#{self.pk}"
 
-    @property
-    def segment_label(self) -> str:
-        """The segment in the operator's language; ``get_segment_display`` without its
-        cost (Django rebuilds the translated choices on every call)."""
-        return str(Segment(self.segment).label) if self.segment in Segment.values else ""
-
 
 class Identity(models.Model):
     """A member's account on one platform."""

@@ -88,24 +88,9 @@ def member_list_rows(workspace: Workspace, filters: MemberFilter) -> QuerySet[An
 
 
 def with_platforms_and_tags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` of :func:`member_list_rows` (one page), each given ``platforms`` (one per
-    identity, in the order they were made), ``tags`` (name and colour, by name) and
-    ``segment_label``, in two queries."""
-    ids = [row["pk"] for row in rows]
-    platforms: dict[int, list[str]] = {}
-    for member_id, platform in (
-        Identity.objects.filter(member_id__in=ids)
-        .order_by("pk")
-        .values_list("member_id", "platform")
-    ):
-        platforms.setdefault(member_id, []).append(platform)
-    tags: dict[int, list[dict[str, str]]] = {}
-    for member_id, name, color in (
-        Member.tags.through.objects.filter(member_id__in=ids)
-        .order_by("tag__name")
-        .values_list("member_id", "tag__name", "tag__color")
-    ):
-        tags.setdefault(member_id, []).append({"name": name, "color": color})
+    """``rows`` of :func:`member_list_rows` (one page), each given its ``platforms`` and
+    ``tags`` (:func:`member_platforms_and_tags`) and its ``segment_label``."""
+    platforms, tags = member_platforms_and_tags([row["pk"] for row in rows])
     labels = {value: str(label) for value, label in Segment.choices}
     for row in rows:
         row["platforms"] = platforms.get(row["pk"], [])
@@ -133,22 +118,27 @@ def members_by_id(workspace: Workspace, member_ids: list[int]) -> dict[int, Memb
 
 def member_platforms_and_tags(
     member_ids: list[int],
-) -> tuple[dict[int, set[str]], dict[int, list[str]]]:
-    """The platforms and the tag names of each of ``member_ids`` (ids of one workspace).
+) -> tuple[dict[int, list[str]], dict[int, list[dict[str, str]]]]:
+    """The platforms (one per identity, in the order they were made) and the tags (name
+    and colour, by name) of each of ``member_ids`` (ids of one workspace).
 
-    Two flat queries instead of prefetching onto model instances: exports call this for
-    each chunk of a list that may hold 500k members.
+    Two flat queries instead of prefetching onto model instances: the member list page
+    calls this for its page, exports for each chunk of a list that may hold 500k members.
     """
-    platforms: dict[int, set[str]] = {}
-    for member_id, platform in Identity.objects.filter(member_id__in=member_ids).values_list(
-        "member_id", "platform"
+    platforms: dict[int, list[str]] = {}
+    for member_id, platform in (
+        Identity.objects.filter(member_id__in=member_ids)
+        .order_by("pk")
+        .values_list("member_id", "platform")
     ):
-        platforms.setdefault(member_id, set()).add(platform)
-    tags: dict[int, list[str]] = {}
-    for member_id, name in Member.tags.through.objects.filter(member_id__in=member_ids).values_list(
-        "member_id", "tag__name"
+        platforms.setdefault(member_id, []).append(platform)
+    tags: dict[int, list[dict[str, str]]] = {}
+    for member_id, name, color in (
+        Member.tags.through.objects.filter(member_id__in=member_ids)
+        .order_by("tag__name")
+        .values_list("member_id", "tag__name", "tag__color")
     ):
-        tags.setdefault(member_id, []).append(name)
+        tags.setdefault(member_id, []).append({"name": name, "color": color})
     return platforms, tags
 
 
