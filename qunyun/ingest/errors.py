@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import lzma
+import zipfile
+import zlib
+
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -54,3 +58,17 @@ class ImportFormatError(Exception):
             if place
             else self.problem
         )
+
+
+#: What zipfile and its decompressors raise while a damaged or unsupported archive member
+#: is read. (Not ValueError: where the parse of a member runs inside the ``try``, a
+#: ValueError is the parser's; the Slack reader, which only reads bytes, adds it.)
+ZIP_READ_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+)

@@ -10,16 +10,14 @@ top-level folder (what re-zipping an unpacked export produces).
 
 from __future__ import annotations
 
-import lzma
 import re
 import zipfile
-import zlib
 from pathlib import Path
 from types import TracebackType
 
 from django.utils.translation import gettext as _
 
-from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.errors import ZIP_READ_ERRORS, ImportFormatError
 
 #: Refuse an archive that would unpack to more than this many bytes in total.
 TOTAL_SIZE_LIMIT = 20 * 1024**3
@@ -34,17 +32,8 @@ MEMBER_SIZE_LIMIT = 256 * 1024**2
 MARKERS = ("channels.json", "users.json", "groups.json", "mpims.json", "dms.json")
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
-# Everything zipfile and its decompressors raise for damaged or unsupported members.
-_ZIP_ERRORS = (
-    zipfile.BadZipFile,
-    zlib.error,
-    lzma.LZMAError,
-    EOFError,
-    OSError,
-    RuntimeError,
-    NotImplementedError,
-    ValueError,
-)
+# Reading bytes only (no parsing inside the ``try``), so a ValueError is the archive's too.
+_ZIP_ERRORS: tuple[type[Exception], ...] = (*ZIP_READ_ERRORS, ValueError)
 
 
 class SlackExport:

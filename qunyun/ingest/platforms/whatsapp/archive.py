@@ -7,10 +7,8 @@ Android shares ``WhatsApp Chat with <name>.zip`` holding ``WhatsApp Chat with
 
 from __future__ import annotations
 
-import lzma
 import re
 import zipfile
-import zlib
 from pathlib import Path, PurePosixPath
 
 from django.utils.translation import gettext as _
@@ -18,16 +16,6 @@ from django.utils.translation import gettext as _
 from qunyun.ingest.errors import ImportFormatError
 
 _ZIP_MAGIC = b"PK\x03\x04"
-#: What a damaged archive raises while its member is read.
-ZIP_ERRORS = (
-    zipfile.BadZipFile,
-    zlib.error,
-    lzma.LZMAError,
-    EOFError,
-    OSError,
-    RuntimeError,
-    NotImplementedError,
-)
 _CHAT_MEMBER = "_chat.txt"
 #: File names the exporter gives a chat, around the chat's name.
 _STEMS = (

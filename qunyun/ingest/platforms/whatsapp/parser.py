@@ -23,8 +23,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from qunyun.ingest.errors import ImportFormatError
-from qunyun.ingest.platforms.whatsapp.archive import ZIP_ERRORS, chat_member, is_zip, name_from_stem
+from qunyun.ingest.errors import ZIP_READ_ERRORS, ImportFormatError
+from qunyun.ingest.platforms.whatsapp.archive import chat_member, is_zip, name_from_stem
 from qunyun.ingest.platforms.whatsapp.content import SYSTEM, message_body, person
 from qunyun.ingest.platforms.whatsapp.dates import (
     MARKS,
@@ -84,7 +84,7 @@ def parse(path: Path, *, time_zone: str = TIME_ZONE) -> Iterator[Record]:
         source = TextSource(f"{path}:{member.filename}", lambda: archive.open(member))
         try:
             yield from _parse_chat(source, path.stem if stem == "_chat" else stem, zone)
-        except ZIP_ERRORS as error:
+        except ZIP_READ_ERRORS as error:
             raise ImportFormatError(
                 _("The archive is damaged: %(reason)s") % {"reason": error}, path=source.name
             ) from None
