@@ -8,6 +8,7 @@ runs Django's development server instead.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -24,6 +25,19 @@ def _pending_migrations() -> bool:
 
     executor = MigrationExecutor(connection)
     return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def _stop_on_sigterm() -> None:
+    """Turn SIGTERM (systemd, docker stop, kill) into the same clean stop as Ctrl-C.
+
+    Without it the command dies at once and leaves gunicorn and the task worker running
+    on, orphaned, with the port still taken.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def default_workers() -> int:
@@ -61,6 +75,7 @@ class Command(BaseCommand):
                     "run “qunyun migrate” first."
                 )
             )
+        _stop_on_sigterm()
         worker = None
         if not options["no_worker"] and settings.TASKS_BACKEND == "database":
             # Imports uploaded in the browser run here, outside the web process.
@@ -103,5 +118,8 @@ class Command(BaseCommand):
         try:
             server.wait()
         except KeyboardInterrupt:
-            server.terminate()
-            server.wait(timeout=15)
+            pass
+        finally:
+            if server.poll() is None:
+                server.terminate()
+                server.wait(timeout=15)
