@@ -23,7 +23,7 @@ import ibis
 import pandas as pd
 from ibis.expr.types import Table
 
-from qunyun.analytics.backend import execute
+from qunyun.analytics.backend import execute_rows
 from qunyun.analytics.metrics import in_channel, metric
 from qunyun.ingest.records import MESSAGE_KINDS
 
@@ -152,7 +152,7 @@ def questions_section(
     channel_id: int | None = None,
 ) -> dict[str, Any]:
     """Totals, answered shares, median time to first response and the unanswered list."""
-    frame = execute(
+    frame = execute_rows(
         questions_with_first_response(
             in_channel(activities, channel_id), members, member_day, start, end
         )
