@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.pipeline import do_import_records
@@ -44,7 +44,7 @@ def push_activities(request: HttpRequest, slug: str, batch: ActivityBatchIn) -> 
             records.extend(reader.records(row, index))
         except ImportFormatError as error:
             where = f"activities[{index}]" + (f".{error.field}" if error.field else "")
-            return 400, {"detail": f"{where}: {error.problem}"}
+            return Status(400, {"detail": f"{where}: {error.problem}"})
     run = do_import_records(
         workspace,
         records,
@@ -54,4 +54,4 @@ def push_activities(request: HttpRequest, slug: str, batch: ActivityBatchIn) -> 
     )
     if run.members_added:
         transaction.on_commit(lambda: find_duplicates.enqueue(workspace.pk))
-    return 200, run
+    return Status(200, run)
