@@ -21,6 +21,7 @@ In order:
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -99,19 +100,39 @@ _SENTENCE_START = r"(?:^|[.!?。！？\n]\s*)"
 _END_PARTICLE = r"[吗呢么][\s~～]*(?:$|[。.!！?？,，…\n])"
 
 
+#: What every question holds somewhere (lower-cased): a question mark, a particle, a
+#: Chinese interrogative word or the first word of an English opener. Cleaning only
+#: removes text, and puts a space or ". " where it did, so it never makes one of these
+#: where the text had none: a text without any cannot be a question, and the rule runs
+#: on the others alone (about a third of the messages of a chat).
+_MAY_ASK = "|".join(
+    ["[?？吗呢么]", *ZH_WORDS, *sorted({opener.split()[0] for opener in EN_STARTS})]
+)
+#: At least two letters or digits (rule 2): found by the second one, not by counting all.
+_TWO_LETTERS = r"(?s)[\p{L}\p{N}].*[\p{L}\p{N}]"
+
+
 def is_question(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
     """True where the text reads as a question (rules in the module docstring)."""
-    text = pc.fill_null(texts.cast(pa.string()), "")
-    text = pc.utf8_lower(text)
-    text = pc.replace_substring_regex(text, _URL, " ")
+    text = pc.utf8_lower(pc.fill_null(texts.cast(pa.string()), ""))
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    candidates = pc.indices_nonzero(pc.match_substring_regex(text, _MAY_ASK))
+    asks = asks_question(pc.take(text, candidates)).to_numpy(zero_copy_only=False)
+    result = np.zeros(len(text), dtype=bool)
+    result[candidates.to_numpy()[asks]] = True
+    return pa.array(result, pa.bool_())
+
+
+def asks_question(lowered: pa.Array) -> pa.Array:
+    """The rule itself, on lower-cased texts without nulls: clean, then look."""
+    text = pc.replace_substring_regex(lowered, _URL, " ")
     text = pc.replace_substring_regex(text, _LAUGHTER, " ")
     text = pc.replace_substring_regex(text, _EXCLAMATIONS, ". ")
     text = pc.replace_substring_regex(text, "|".join(NOT_INTERROGATIVE), " ")
-    letters = pc.count_substring_regex(text, r"[\p{L}\p{N}]")
     marks = pc.match_substring_regex(text, r"[?？]")
     particle = pc.match_substring_regex(text, _END_PARTICLE)
     zh_word = pc.match_substring_regex(text, "|".join(ZH_WORDS))
     en_start = pc.match_substring_regex(text, _SENTENCE_START + "(?:" + "|".join(EN_STARTS) + ") ")
     asks = pc.or_(pc.or_(marks, particle), pc.or_(zh_word, en_start))
-    result = pc.and_(asks, pc.greater_equal(letters, 2))
-    return result.combine_chunks() if isinstance(result, pa.ChunkedArray) else result
+    return pc.and_(asks, pc.match_substring_regex(text, _TWO_LETTERS))

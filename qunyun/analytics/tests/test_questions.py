@@ -7,10 +7,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qunyun.activity.models import Activity, Channel
-from qunyun.analytics.questions import is_question
+from qunyun.analytics.questions import _TWO_LETTERS, asks_question, is_question
 from qunyun.analytics.selectors import workspace_kpis
 from qunyun.conftest import utc
 from qunyun.demo import texts
@@ -115,6 +118,41 @@ def test_the_rule_agrees_with_the_demo_generator_on_its_question_banks() -> None
     # (the planted answer "看看是不是…" holds 是不是 but does not ask: the exclusion)
     assert found == [texts.is_question(t) for t in banks]
     assert sum(found) > 50
+
+
+# Fragments that the rule looks for or cleans away, glued at random: texts at the rule's
+# edges (a particle before a URL, laughter inside an opener, two letters or one, …).
+_FRAGMENTS = [
+    *QUESTIONS, *NOT_QUESTIONS, "吗", "呢", "么", "?", "？", "。", ".", "!", " ", "\n", "~",
+    "http://x.cn/a?b=1", "www.a.b", "哈哈", "2333", "haha", "lol", "what a ", "how cool",
+    "who cares", "do", "you", "Do You ", "is", "there", "any", "不怎么", "那么", "怎", "么么哒",
+    "a", "1", "中", "😀", "\u200b", "\u202e",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_FRAGMENTS), max_size=6).map("".join), max_size=40))
+def test_skipping_texts_that_hold_nothing_that_asks_changes_no_answer(texts: list[str]) -> None:
+    every_text = pc.utf8_lower(pa.array(texts, pa.string()))
+    assert is_question(pa.array(texts, pa.string())).to_pylist() == (
+        asks_question(every_text).to_pylist()
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(max_size=8)
+        | st.text(
+            st.sampled_from(["a", "中", "٣", "\n", "\r", " ", "?", "😀", "\u0301"]), max_size=8
+        ),
+        max_size=40,
+    )
+)
+def test_two_letters_are_found_as_counting_would_find_them(texts: list[str]) -> None:
+    array = pa.array(texts, pa.string())
+    counted = pc.greater_equal(pc.count_substring_regex(array, r"[\p{L}\p{N}]"), 2)
+    assert pc.match_substring_regex(array, _TWO_LETTERS).to_pylist() == counted.to_pylist()
 
 
 # -- first responses ------------------------------------------------------------------------
