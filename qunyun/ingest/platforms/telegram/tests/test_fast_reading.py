@@ -18,7 +18,7 @@ from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.platforms import indented_json
 from qunyun.ingest.platforms.telegram import loading, streaming
 from qunyun.ingest.platforms.telegram.parser import parse
-from qunyun.ingest.platforms.telegram.tests.test_streaming import message, with_escapes
+from qunyun.ingest.platforms.telegram.tests.test_streaming import message, with_escapes, write
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SUPERGROUP = FIXTURES / "supergroup.json"
@@ -56,14 +56,6 @@ def no_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(streaming, "_single_messages", refuse)
     monkeypatch.setattr(streaming._Export, "chats", refuse)
-
-
-def write(tmp_path: Path, data: bytes | Any) -> Path:
-    path = tmp_path / "result.json"
-    if not isinstance(data, bytes):
-        data = json.dumps(data, ensure_ascii=False, indent=1).encode()
-    path.write_bytes(data)
-    return path
 
 
 def chat(messages: list[dict[str, Any]]) -> dict[str, Any]:
