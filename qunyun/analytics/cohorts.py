@@ -16,7 +16,7 @@ import pandas as pd
 from ibis.expr.types import Table
 
 from qunyun.analytics.backend import execute
-from qunyun.analytics.metrics import period_start
+from qunyun.analytics.metrics import has_left, period_start
 
 PERIODS = ("day", "week", "month")
 
@@ -215,12 +215,6 @@ def presence_aggregates(t: Table) -> dict[str, Any]:
         "last_join": t.last_join_at.max(),
         "last_leave": t.last_leave_at.max(),
     }
-
-
-def has_left(per: Table) -> Any:
-    """Whether each member's latest membership event (over ``last_join``/``last_leave``
-    of :func:`presence_aggregates`) is a leave; a join after a leave brings them back."""
-    return per.last_leave.notnull() & (per.last_join.isnull() | (per.last_leave > per.last_join))
 
 
 def humans(members: Table) -> Table:

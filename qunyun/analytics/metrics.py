@@ -68,13 +68,6 @@ def first_seen(member_day: Table) -> Table:
 
 
 @metric
-def active_members_daily(member_day: Table, start: date, end: date) -> Table:
-    """DAU: distinct members with ≥ 1 message, reply, reaction or post on the day."""
-    t = member_day.filter([member_day.n_active > 0, member_day.day.between(start, end)])
-    return t.group_by("day").aggregate(active_members=t.member_id.nunique())
-
-
-@metric
 def new_members_daily(member_day: Table, start: date, end: date) -> Table:
     """Members first seen on the day (joined, or first activity, whichever came first)."""
     f = first_seen(member_day)
@@ -90,26 +83,19 @@ def messages_daily(member_day: Table, start: date, end: date) -> Table:
 
 
 @metric
-def active_members_rolling(member_day: Table, start: date, end: date, window: int) -> Table:
-    """Distinct active members in the ``window`` days ending on each day (WAU: 7, MAU: 30).
-
-    Computed without joining every day with every active day: a member's active day d
-    counts on the days [d, min(d + window, their next active day)), stretches that never
-    overlap for one member, so a running sum of +1 (stretch starts) and −1 (stretch ends)
-    per day is the number of distinct members active in the window. Linear in the
-    active member-days, whatever the window.
-    """
-    t = active_members_windows(member_day, start, end, (window,))
-    return t.select("day", "active_members")
-
-
-@metric
 def active_members_windows(
     member_day: Table, start: date, end: date, windows: tuple[int, ...]
 ) -> Table:
-    """:func:`active_members_rolling` for several windows at once, in one query.
+    """Distinct active members in the ``w`` days ending on each day, for each window ``w``
+    (1: DAU, 7: WAU, 30: MAU), in one query.
 
-    Columns: window, day, active_members (days with none left out). Window 1 is DAU.
+    Columns: window, day, active_members (days with none left out).
+
+    Computed without joining every day with every active day: a member's active day d
+    counts on the days [d, min(d + w, their next active day)), stretches that never
+    overlap for one member, so a running sum of +1 (stretch starts) and −1 (stretch ends)
+    per day is the number of distinct members active in the window. Linear in the
+    active member-days, whatever the window.
 
     Days are numbered (a calendar table, no date arithmetic in the engine). Each active
     member-day is reduced to its day number and its gap to the member's next active day,
@@ -159,26 +145,6 @@ def active_members_windows(
 
 
 @metric
-def active_members_between(member_day: Table, start: date, end: date) -> ibis.Expr:
-    """Distinct members active at least once in [start, end]."""
-    t = member_day.filter([member_day.n_active > 0, member_day.day.between(start, end)])
-    return t.member_id.nunique()
-
-
-@metric
-def new_members_between(member_day: Table, start: date, end: date) -> ibis.Expr:
-    """Members first seen in [start, end]."""
-    f = first_seen(member_day)
-    return f.filter(f.first_day.between(start, end)).count()
-
-
-@metric
-def messages_until(member_day: Table, end: date) -> ibis.Expr:
-    """All chat messages written up to and including ``end``."""
-    return member_day.filter(member_day.day <= end).n_messages.sum()
-
-
-@metric
 def members_total(member_day: Table, end: date) -> ibis.Expr:
     """Members seen by ``end`` who had not left by then.
 
@@ -189,10 +155,13 @@ def members_total(member_day: Table, end: date) -> ibis.Expr:
     per_member = t.group_by("member_id").aggregate(
         last_join=t.last_join_at.max(), last_leave=t.last_leave_at.max()
     )
-    left = per_member.last_leave.notnull() & (
-        per_member.last_join.isnull() | (per_member.last_leave > per_member.last_join)
-    )
-    return per_member.filter(~left).count()
+    return per_member.filter(~has_left(per_member)).count()
+
+
+def has_left(per: Table) -> Any:
+    """Whether each member's latest membership event (over per-member ``last_join`` and
+    ``last_leave``, the latest of each) is a leave; a join after a leave brings them back."""
+    return per.last_leave.notnull() & (per.last_join.isnull() | (per.last_leave > per.last_join))
 
 
 @metric
@@ -203,16 +172,6 @@ def last_activity_day(member_day: Table) -> ibis.Expr:
 @metric
 def first_activity_day(member_day: Table) -> ibis.Expr:
     return member_day.day.min()
-
-
-@metric
-def stickiness(member_day: Table, start: date, end: date) -> ibis.Expr:
-    """Mean over the days in [start, end] of DAU ÷ MAU (days with MAU = 0 left out)."""
-    mau = active_members_rolling(member_day, start, end, 30)
-    dau = active_members_daily(member_day, start, end).rename(dau="active_members")
-    joined = mau.left_join(dau, mau.day == dau.day)
-    ratio = joined.dau.fill_null(0).cast("float64") / joined.active_members.cast("float64")
-    return ratio.mean()
 
 
 @metric

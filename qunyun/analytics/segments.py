@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from ibis.expr.types import Table
 
 from qunyun.analytics.backend import execute
-from qunyun.analytics.cohorts import first_day, has_left, humans, presence_aggregates
+from qunyun.analytics.cohorts import first_day, humans, presence_aggregates
+from qunyun.analytics.metrics import has_left
 
 #: Segment names, in the order of precedence: a member gets the first that applies.
 PRECEDENCE = ("churned", "silent", "new", "core", "at_risk", "active", "casual")
