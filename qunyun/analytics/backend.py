@@ -6,10 +6,12 @@ same Parquet snapshot through Ibis, so the metric functions never change.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -20,6 +22,10 @@ import pandas as pd
 from ibis.expr.types import Table
 
 _lock = threading.Lock()
+#: The engine of the current thread when it is one of :func:`side_by_side`'s workers.
+_worker = threading.local()
+#: How many sections of one computation run at once on DuckDB (each with its threads).
+SIDE_BY_SIDE = 2
 
 
 @cache
@@ -99,38 +105,83 @@ def read_parquet(con: Any, path: Path) -> Table:
     """A table over every Parquet file at ``path`` (a file, or a folder of parts)."""
     target = str(path / "*.parquet") if path.is_dir() else str(path)
     if _is_spark(con):  # a file URI: a cluster's default file system may be HDFS
-        target = f"file://{Path(target).absolute()}"
+        return con.read_parquet(f"file://{Path(target).absolute()}")
+    # A view of the database, not Ibis's connection-local one, so that the workers of
+    # side_by_side (other connections to the same database) see it too; one per path (the
+    # glob is expanded by each query), so that views do not pile up.
+    name = "qunyun_parquet_" + hashlib.sha1(target.encode(), usedforsecurity=False).hexdigest()
+    source = "'" + target.replace("'", "''") + "'"
     with _lock:  # DuckDB's connection is shared; registering views is not thread-safe
-        return con.read_parquet(target)
+        con.raw_sql(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet({source})')
+        return con.table(name)
 
 
 @contextmanager
 def in_memory(con: Any, table: Table) -> Iterator[Table]:
     """``table`` held in the engine's memory for the ``with`` block.
 
-    On DuckDB a temporary table (spilling to the data dir's tmp folder when big), so that
-    the many queries of one dashboard decode the Parquet files once; on Spark the table
-    as it is (Spark reads in parallel across the cluster).
+    On DuckDB a table of the in-process database, dropped when the block ends (spilling
+    to the data dir's tmp folder when big), so that the many queries of one dashboard
+    decode the Parquet files once, and the workers of :func:`side_by_side` read it too;
+    on Spark the table as it is (Spark reads in parallel across the cluster).
     """
     if _is_spark(con):
         yield table
         return
+    name = ibis.util.gen_name("qunyun_held")
     with _lock:
-        cached = table.cache()
+        held = con.create_table(name, table)
     try:
-        yield cached
+        yield held
     finally:
         with _lock:
-            cached.release()
+            con.drop_table(name, force=True)
+
+
+def side_by_side(con: Any, jobs: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run ``jobs`` (name → a function of no arguments) and return name → its result.
+
+    On DuckDB, :data:`SIDE_BY_SIDE` jobs at a time, each worker thread on its own
+    connection to the same in-process database (its queries do not wait for the other's;
+    DuckDB runs them in parallel, and one worker's Python runs while the other's query
+    does): the jobs read tables made by :func:`read_parquet` and :func:`in_memory`. Give
+    the longest jobs first. On Spark, one after the other (Spark spreads each query over
+    the cluster). The first error of a job is raised once all have ended.
+    """
+    if _is_spark(con) or SIDE_BY_SIDE < 2 or len(jobs) < 2:
+        return {name: job() for name, job in jobs.items()}
+    engines: list[Any] = []
+
+    def run(job: Callable[[], Any]) -> Any:
+        if getattr(_worker, "engine", None) is None:
+            with _lock:
+                cursor = con.con.cursor()
+            _worker.engine = ibis.duckdb.from_connection(cursor)
+            engines.append(_worker.engine)
+        return job()
+
+    try:
+        with ThreadPoolExecutor(max_workers=SIDE_BY_SIDE) as pool:
+            futures = {name: pool.submit(run, job) for name, job in jobs.items()}
+            return {name: future.result() for name, future in futures.items()}
+    finally:
+        for engine in engines:
+            engine.con.close()
 
 
 def execute(expr: Any) -> Any:
     """Run an Ibis expression and return a pandas object."""
+    engine = getattr(_worker, "engine", None)
+    if engine is not None:
+        return engine.execute(expr)
     with _lock:
         return expr.execute()
 
 
 def to_pyarrow(expr: Any) -> Any:
+    engine = getattr(_worker, "engine", None)
+    if engine is not None:
+        return engine.to_pyarrow(expr)
     with _lock:
         return expr.to_pyarrow()
 

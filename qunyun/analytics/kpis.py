@@ -7,6 +7,7 @@ defined in ``docs/metrics.md``.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pandas as pd
 from ibis.expr.types import Table
 
 from qunyun.analytics import cohorts, metrics, segments
-from qunyun.analytics.backend import connect, execute, in_memory, read_parquet
+from qunyun.analytics.backend import connect, execute, in_memory, read_parquet, side_by_side
 from qunyun.analytics.response import questions_section
 
 #: Top contributors and questions look back this many days, as_of included.
@@ -89,95 +90,97 @@ def compute_kpis(
     if not _has_parts(folder):
         return empty_kpis(period, channel_id)
     con = connect(backend)
-    # Some twenty queries read the rollup: decode its Parquet once.
-    with in_memory(con, metrics.in_channel(read_parquet(con, folder), channel_id)) as md:
-        return _compute(snapshot, con, md, as_of, period, channel_id, segment_rules)
-
-
-def _compute(
-    snapshot: Path,
-    con: Any,
-    md: Table,
-    as_of: date | None,
-    period: str,
-    channel_id: int | None,
-    segment_rules: segments.SegmentRules | None,
-) -> dict[str, Any]:
-    first = execute(metrics.first_activity_day(md))
+    rollup = metrics.in_channel(read_parquet(con, folder), channel_id)
+    first = execute(metrics.first_activity_day(rollup))
     if first is None or pd.isna(first):  # nothing in that channel
         return empty_kpis(period, channel_id)
-    first_day = _as_date(first)
-    last_day = _as_date(execute(metrics.last_activity_day(md)))
-    end = as_of or last_day
-    start = first_day
+    start = _as_date(first)
+    end = as_of or _as_date(execute(metrics.last_activity_day(rollup)))
     if end < start:
         result = empty_kpis(period, channel_id)
         result["as_of"] = end.isoformat()
         return result
+    members = read_parquet(con, snapshot / "members.parquet")
+    recent = max(start, end - timedelta(days=RECENT_DAYS - 1))
+    with ExitStack() as held:
+        # Some twenty queries read the rollup: its Parquet is decoded once, into memory,
+        # while the sections that read other files (and the rollup only a little) run;
+        # then the others, two at a time (backend.side_by_side), the longest first.
+        found = side_by_side(
+            con,
+            {
+                "md": lambda: held.enter_context(in_memory(con, rollup)),
+                "questions": lambda: questions_section(
+                    read_parquet(con, snapshot / "activities"),
+                    members,
+                    rollup,
+                    recent,
+                    end,
+                    channel_id,
+                ),
+                "heatmap": lambda: heatmap_section(con, snapshot / "channel_hour", end, channel_id),
+            },
+        )
+        md = found["md"]
+        found |= side_by_side(
+            con,
+            {
+                "daily": lambda: daily_series(md, start, end),
+                "lifecycle": lambda: cohorts.lifecycle_section(md, end, period, channel_id),
+                "segments": lambda: segments.segments_section(md, members, end, segment_rules),
+                "retention": lambda: cohorts.retention_section(
+                    md, end, channel_id, weeks=RETENTION_WEEKS
+                ),
+                "by_period": lambda: period_series(md, start, end, period),
+                "top_contributors": lambda: contributors_section(md, members, recent, end),
+                "members_total": lambda: _count(metrics.members_total(md, end)),
+            },
+        )
+        found["engagement"] = engagement_section(md, found["by_period"][-1], end)
+    return _assembled(found, end, period, channel_id)
 
-    def scalar(expr: Any) -> int:
-        value = execute(expr)
-        return 0 if value is None or pd.isna(value) else int(value)
 
+def _assembled(
+    found: dict[str, Any], end: date, period: str, channel_id: int | None
+) -> dict[str, Any]:
+    """compute_kpis's result from its sections."""
     # The daily series holds DAU, WAU and MAU of every day: the headline's active counts
     # are its last day, stickiness the mean of its last 30 days' DAU ÷ MAU.
-    daily = daily_series(md, start, end)
+    daily, by_period = found["daily"], found["by_period"]
     last = daily[-1]
     recent_days = daily[-30:]
     ratios = [d["active_members"] / d["mau"] for d in recent_days if d["mau"] > 0]
-    headline = {
+    current = by_period[-1]
+    segment_counts = found["segments"]
+    return {
         "as_of": end.isoformat(),
         "period": period,
         "channel_id": channel_id,
-        "members_total": scalar(metrics.members_total(md, end)),
+        "members_total": found["members_total"],
         "active_members_1d": last["active_members"],
         "active_members_7d": last["wau"],
         "active_members_30d": last["mau"],
         "stickiness": round(sum(ratios) / len(ratios), 4) if ratios else 0.0,
         "new_members_30d": sum(d["new_members"] for d in recent_days),
         "messages_total": sum(d["messages"] for d in daily),
-    }
-    members = read_parquet(con, snapshot / "members.parquet")
-    by_period = period_series(md, start, end, period)
-    return headline | {
         "series": {"daily": daily, "by_period": by_period},
-        **_sections(
-            snapshot, con, md, members, start, end, period, channel_id, by_period, segment_rules
-        ),
-    }
-
-
-def _sections(
-    snapshot: Path,
-    con: Any,
-    md: Table,
-    members: Table,
-    start: date,
-    end: date,
-    period: str,
-    channel_id: int | None,
-    by_period: list[dict[str, Any]],
-    segment_rules: segments.SegmentRules | None,
-) -> dict[str, Any]:
-    """The sections beyond the headline figures, each from its own module."""
-    current = by_period[-1]
-    recent = max(start, end - timedelta(days=RECENT_DAYS - 1))
-    segment_counts = segments.segments_section(md, members, end, segment_rules)
-    return {
         "growth": {k: current[k] for k in ("joined", "left", "net_growth", "growth_rate")},
-        "engagement": engagement_section(md, current, end),
-        "heatmap": heatmap_section(con, snapshot / "channel_hour", end, channel_id),
-        "top_contributors": contributors_section(md, members, recent, end),
-        "questions": questions_section(
-            read_parquet(con, snapshot / "activities"), members, md, recent, end, channel_id
-        ),
-        "retention": cohorts.retention_section(md, end, channel_id, weeks=RETENTION_WEEKS),
-        "lifecycle": cohorts.lifecycle_section(md, end, period, channel_id),
+        "engagement": found["engagement"],
+        "heatmap": found["heatmap"],
+        "top_contributors": found["top_contributors"],
+        "questions": found["questions"],
+        "retention": found["retention"],
+        "lifecycle": found["lifecycle"],
         # The "silent" segment is exactly cohorts.silent_members (seen, never active, not
         # left, not a bot): no segment rule can change who is in it.
         "silent_members": segment_counts["silent"],
         "segments": segment_counts,
     }
+
+
+def _count(expr: Any) -> int:
+    value = execute(expr)
+    return 0 if value is None or pd.isna(value) else int(value)
 
 
 def period_series(md: Table, start: date, end: date, period: str) -> list[dict[str, Any]]:

@@ -5,11 +5,19 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 
+from qunyun.activity.snapshot import do_refresh_snapshot, snapshot_dir
 from qunyun.analytics import backend
+from qunyun.analytics.tests.demo import DEMO_PLAN
+from qunyun.demo.generator import generate
+from qunyun.ingest.pipeline import do_import_records
+from qunyun.workspaces.models import Workspace
 
 SMALL_DATA_CONF = (
     "spark.sql.codegen.wholeStage=false;"
@@ -40,3 +48,29 @@ def spark() -> Iterator[Any]:
             os.environ.pop("QUNYUN_SPARK_CONF", None)
         else:
             os.environ["QUNYUN_SPARK_CONF"] = previous
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any
+) -> Iterator[Path]:
+    """The demo community's snapshot, built once per run through the real import and
+    snapshot code.
+
+    The database rows are rolled back at once; only the Parquet folder is kept.
+    """
+    base = tmp_path_factory.mktemp("demo")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DATA_DIR=base, SNAPSHOT_DIR=base / "build"),
+        transaction.atomic(),
+    ):
+        workspace = Workspace.objects.create(
+            slug="parity", name="Parity", time_zone=DEMO_PLAN.time_zone
+        )
+        do_import_records(workspace, generate(DEMO_PLAN), file_name="demo", format_name="demo")
+        do_refresh_snapshot(workspace)
+        shutil.copytree(snapshot_dir(workspace), base / "snapshot")
+        transaction.set_rollback(True)
+    yield base / "snapshot"
+    shutil.rmtree(base, ignore_errors=True)

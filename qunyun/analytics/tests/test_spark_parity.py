@@ -1,58 +1,26 @@
 """Every KPI is the same on Spark as on DuckDB (issue [3/4] §7).
 
-The demo community is built once for this module, snapshotted, and ``compute_kpis`` runs
-on both engines for several as-of days, periods and channels; the WHOLE result dict must
-be equal, so every section added to ``compute_kpis`` is covered without a change here.
+The demo community is built once per test run (``demo_snapshot`` in ``conftest.py``) and
+``compute_kpis`` runs on both engines for several as-of days, periods and channels; the
+WHOLE result dict must be equal, so every section added to ``compute_kpis`` is covered
+without a change here.
 Spark starts once per test run (the session fixture ``spark`` in ``conftest.py``).
 """
 
 from __future__ import annotations
 
 import math
-import shutil
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
-from django.db import transaction
-from django.test import override_settings
 
-from qunyun.activity.snapshot import do_refresh_snapshot, snapshot_dir
 from qunyun.analytics.kpis import compute_kpis
-from qunyun.demo.generator import DemoPlan, generate
-from qunyun.ingest.pipeline import do_import_records
-from qunyun.workspaces.models import Workspace
+from qunyun.analytics.tests.demo import DEMO_PLAN, channels
 
-# The fixture below uses the test database: the mark makes pytest-django create it.
+# demo_snapshot uses the test database: the mark makes pytest-django create it.
 pytestmark = pytest.mark.django_db
-
-PLAN = DemoPlan(members=400, days=120, seed=11, end=date(2026, 11, 24))
-
-
-@pytest.fixture(scope="module")
-def demo_snapshot(
-    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any
-) -> Iterator[Path]:
-    """The demo community's snapshot, built once through the real import and snapshot code.
-
-    The database rows are rolled back at once; only the Parquet folder is kept.
-    """
-    base = tmp_path_factory.mktemp("parity")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(DATA_DIR=base, SNAPSHOT_DIR=base / "build"),
-        transaction.atomic(),
-    ):
-        workspace = Workspace.objects.create(slug="parity", name="Parity", time_zone=PLAN.time_zone)
-        do_import_records(workspace, generate(PLAN), file_name="demo", format_name="demo")
-        do_refresh_snapshot(workspace)
-        shutil.copytree(snapshot_dir(workspace), base / "snapshot")
-        transaction.set_rollback(True)
-    yield base / "snapshot"
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def mismatches(left: Any, right: Any, path: str = "") -> list[str]:
@@ -104,17 +72,13 @@ def test_the_deep_compare_names_the_key_path() -> None:
     assert mismatches(float("nan"), float("nan")) == []
 
 
-def channels(snapshot: Path) -> list[int]:
-    return sorted(pq.read_table(snapshot / "channels.parquet")["channel_id"].to_pylist())
-
-
 # (as_of, period, channel index or None): the default view, and a month view of one
 # channel on an earlier day. Spark costs ~0.3-1 s per query whatever the data size and
 # compute_kpis runs ~30 queries, so two cases keep this test near a minute; the periods
 # differ only in the calendar table (plain Python), the channel filter changes every query.
 CASES = [
     (None, "week", None),
-    (PLAN.end - timedelta(days=40), "month", 0),
+    (DEMO_PLAN.end - timedelta(days=40), "month", 0),
 ]
 
 
