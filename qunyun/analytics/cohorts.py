@@ -1,14 +1,16 @@
 """Retention cohorts, lifecycle and silent members (PostHog's definitions, shared/METRICS.md).
 
-Every function reads the member × day rollup (``member_day``) and returns plain data. Dates
-are compared with calendar tables built here (one row per day, with its period's index),
-so the engine never does date arithmetic and the same expressions run on DuckDB and Spark.
+Every function reads the member × day rollup (``member_day``), or the rollup by member
+and period made from it (:func:`qunyun.analytics.metrics.member_periods`), and returns
+plain data. Dates are compared with calendar tables (one row per day, with its period's
+index), so the engine never does date arithmetic and the same expressions run on DuckDB
+and Spark.
 Definitions are in ``docs/metrics.md`` (Retention and lifecycle).
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import ibis
@@ -16,33 +18,9 @@ import pandas as pd
 from ibis.expr.types import Table
 
 from qunyun.analytics.backend import execute
-from qunyun.analytics.metrics import has_left, period_start
+from qunyun.analytics.metrics import calendar, has_left, member_periods, period_starts
 
 PERIODS = ("day", "week", "month")
-
-
-def period_starts(start: date, end: date, period: str) -> list[date]:
-    """Every period start from the period of ``start`` to the period of ``end``."""
-    starts = []
-    current = period_start(start, period)
-    while current <= end:
-        starts.append(current)
-        if period == "day":
-            current += timedelta(days=1)
-        elif period == "week":
-            current += timedelta(days=7)
-        else:
-            current = (current + timedelta(days=32)).replace(day=1)
-    return starts
-
-
-def calendar(start: date, end: date, period: str) -> Table:
-    """One row per day in [start, end] with ``idx``, the number of its period from 0."""
-    starts = period_starts(start, end, period)
-    index = {s: i for i, s in enumerate(starts)}
-    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    frame = pd.DataFrame({"day": days, "idx": [index[period_start(d, period)] for d in days]})
-    return ibis.memtable(frame).cast({"day": "date", "idx": "int64"})
 
 
 def scoped(md: Table, as_of: date, channel_id: int | None = None) -> Table:
@@ -58,58 +36,66 @@ def first_day(md: Table) -> date | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
-def first_seen_periods(md: Table, cal: Table) -> Table:
-    """Each member's first period: the period of their first join or activity."""
-    t = md.join(cal, "day")
-    return t.group_by("member_id").aggregate(first_idx=t.idx.min())
+def first_seen_periods(periods: Table) -> Table:
+    """Each member's first period: the period of their first join or activity
+    (over :func:`member_periods`)."""
+    return periods.group_by("member_id").aggregate(first_idx=periods.idx.min())
 
 
-def active_periods(md: Table, cal: Table) -> Table:
-    """One row per member and period in which they were active (n_active > 0)."""
-    t = md.filter(md.n_active > 0).join(cal, "day")
-    return t.select("member_id", "idx").distinct()
+def active_periods(periods: Table) -> Table:
+    """One row per member and period in which they were active (over :func:`member_periods`)."""
+    return periods.filter(periods.active).select("member_id", "idx")
 
 
-def retention_counts(md: Table, cal: Table) -> Table:
-    """Per cohort week and week offset N: members of the cohort active in week N.
+def retention_counts(periods: Table) -> Table:
+    """Per cohort week and week offset N: members of the cohort active in week N
+    (over the weekly :func:`member_periods`).
 
     The cohort of a member is the week of their first seen day (first join or first
     activity); ``offset`` 0 is that week itself ("recurring" retention).
     """
-    first = first_seen_periods(md, cal)
-    active = active_periods(md, cal).join(first, "member_id")
+    first = first_seen_periods(periods)
+    active = active_periods(periods).join(first, "member_id")
     active = active.mutate(offset=active.idx - active.first_idx)
     # (member, period) pairs are distinct: counting rows counts members.
     return active.group_by(["first_idx", "offset"]).aggregate(members=active.count())
 
 
-def cohort_sizes(md: Table, cal: Table) -> Table:
-    """Members first seen in each week."""
-    first = first_seen_periods(md, cal)
+def cohort_sizes(periods: Table) -> Table:
+    """Members first seen in each week (over the weekly :func:`member_periods`)."""
+    first = first_seen_periods(periods)
     return first.group_by("first_idx").aggregate(size=first.member_id.count())
 
 
 def retention_section(
-    md: Table, as_of: date, channel_id: int | None = None, weeks: int = 8
+    md: Table,
+    as_of: date,
+    channel_id: int | None = None,
+    weeks: int = 8,
+    *,
+    weekly: Table | None = None,
 ) -> dict[str, Any]:
     """Weekly retention of the last ``weeks + 1`` join cohorts up to ``as_of``.
 
     ``retention[N]`` is the share of the cohort active (a message, reply, reaction or post)
     in the N-th week after the cohort week, N = 0..weeks; a week that starts after
     ``as_of`` has not happened yet and is ``None``. Weeks with nobody first seen are left out.
+    ``weekly``: the weekly :func:`member_periods` of the same rollup, channel and days,
+    when the caller holds it already.
     """
     t = scoped(md, as_of, channel_id)
     start = first_day(t)
     if start is None:
         return {"weeks": weeks, "cohorts": []}
-    cal = calendar(start, as_of, "week")
     starts = period_starts(start, as_of, "week")
+    if weekly is None:
+        weekly = member_periods(t, calendar(start, as_of, "week"))
     # One query: the cohort sizes come as offset −1 beside the retention counts.
-    sizes = cohort_sizes(t, cal)
+    sizes = cohort_sizes(weekly)
     sizes = sizes.select(
         "first_idx", offset=ibis.literal(-1, "int64"), members=sizes.size.cast("int64")
     )
-    counts = retention_counts(t, cal)
+    counts = retention_counts(weekly)
     counts = counts.select("first_idx", "offset", members=counts.members.cast("int64"))
     frame = execute(sizes.union(counts, distinct=False))
     active, by_cohort = {}, {}
@@ -141,16 +127,17 @@ def assemble_retention(
     return {"weeks": weeks, "cohorts": cohorts}
 
 
-def lifecycle_states(md: Table, cal: Table) -> Table:
-    """Per period index: new, returning, resurrecting and dormant members.
+def lifecycle_states(periods: Table) -> Table:
+    """Per period index: new, returning, resurrecting and dormant members (over
+    :func:`member_periods`).
 
     new = active in the period and first seen in it; returning = active in it and in the
     previous period; resurrecting = active in it, not in the previous one, and not new;
     dormant = active in the previous period and not in this one (a positive count,
     reported in the period after the member's last active one).
     """
-    first = first_seen_periods(md, cal)
-    a = active_periods(md, cal).join(first, "member_id")
+    first = first_seen_periods(periods)
+    a = active_periods(periods).join(first, "member_id")
     w = ibis.window(group_by=a.member_id, order_by=a.idx)
     a = a.mutate(prev_idx=a.idx.lag().over(w), next_idx=a.idx.lead().over(w))
     state = ibis.cases(
@@ -166,9 +153,18 @@ def lifecycle_states(md: Table, cal: Table) -> Table:
 
 
 def lifecycle_section(
-    md: Table, as_of: date, period: str = "week", channel_id: int | None = None
+    md: Table,
+    as_of: date,
+    period: str = "week",
+    channel_id: int | None = None,
+    *,
+    periods: Table | None = None,
 ) -> list[dict[str, Any]]:
-    """One entry per period from the first with activity to the one holding ``as_of``."""
+    """One entry per period from the first with activity to the one holding ``as_of``.
+
+    ``periods``: the :func:`member_periods` of ``period`` for the same rollup, channel and
+    days, when the caller holds it already.
+    """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}")
     t = scoped(md, as_of, channel_id)
@@ -176,7 +172,9 @@ def lifecycle_section(
     if start is None:
         return []
     starts = period_starts(start, as_of, period)
-    frame = execute(lifecycle_states(t, calendar(start, as_of, period)))
+    if periods is None:
+        periods = member_periods(t, calendar(start, as_of, period))
+    frame = execute(lifecycle_states(periods))
     return assemble_lifecycle(
         starts, zip(frame["idx"], frame["state"], frame["members"], strict=True)
     )

@@ -105,7 +105,8 @@ def compute_kpis(
     with ExitStack() as held:
         # Some twenty queries read the rollup: its Parquet is decoded once, into memory,
         # while the sections that read other files (and the rollup only a little) run;
-        # then the others, two at a time (backend.side_by_side), the longest first.
+        # then the others, two at a time (backend.side_by_side), the longest first; the
+        # by-period sections read the rollup by member and period, held in memory too.
         found = side_by_side(
             con,
             {
@@ -122,18 +123,35 @@ def compute_kpis(
             },
         )
         md = found["md"]
+
+        def hold_periods(name: str) -> Table:
+            cal = metrics.calendar(start, end, name)
+            return held.enter_context(in_memory(con, metrics.member_periods(md, cal)))
+
         found |= side_by_side(
             con,
             {
                 "daily": lambda: daily_series(md, start, end),
-                "lifecycle": lambda: cohorts.lifecycle_section(md, end, period, channel_id),
                 "segments": lambda: segments.segments_section(md, members, end, segment_rules),
-                "retention": lambda: cohorts.retention_section(
-                    md, end, channel_id, weeks=RETENTION_WEEKS
-                ),
-                "by_period": lambda: period_series(md, start, end, period),
+                # Retention is weekly; lifecycle and the period series are per ``period``.
+                "weekly": lambda: hold_periods("week"),
+                "periods": lambda: None if period == "week" else hold_periods(period),
                 "top_contributors": lambda: contributors_section(md, members, recent, end),
                 "members_total": lambda: _count(metrics.members_total(md, end)),
+            },
+        )
+        weekly = found["weekly"]
+        periods = weekly if period == "week" else found["periods"]
+        found |= side_by_side(
+            con,
+            {
+                "lifecycle": lambda: cohorts.lifecycle_section(
+                    md, end, period, channel_id, periods=periods
+                ),
+                "by_period": lambda: period_series(md, start, end, period, periods=periods),
+                "retention": lambda: cohorts.retention_section(
+                    md, end, channel_id, weeks=RETENTION_WEEKS, weekly=weekly
+                ),
             },
         )
         found["engagement"] = engagement_section(md, found["by_period"][-1], end)
@@ -183,20 +201,26 @@ def _count(expr: Any) -> int:
     return 0 if value is None or pd.isna(value) else int(value)
 
 
-def period_series(md: Table, start: date, end: date, period: str) -> list[dict[str, Any]]:
+def period_series(
+    md: Table, start: date, end: date, period: str, *, periods: Table | None = None
+) -> list[dict[str, Any]]:
     """One entry per period from the one holding ``start`` to the one holding ``end``.
 
-    The last period stops at ``end``; members_total is at each period's end.
+    The last period stops at ``end``; members_total is at each period's end. ``periods``:
+    the :func:`metrics.member_periods` of ``period`` over [start, end], when the caller
+    holds it already.
     """
-    cal = metrics.calendar(start, end, period)
+    starts = metrics.period_starts(start, end, period)
+    if periods is None:
+        periods = metrics.member_periods(md, metrics.calendar(start, end, period))
     values: dict[date, dict[str, int]] = {}
     for frame in (
-        execute(metrics.membership_changes(md, cal)),
-        execute(metrics.active_members_by_period(md, cal)),
-        execute(metrics.messages_by_period(md, cal)),
+        execute(metrics.membership_changes(periods)),
+        execute(metrics.active_members_by_period(periods)),
+        execute(metrics.messages_by_period(periods)),
     ):
         for row in frame.to_dict("records"):
-            entry = values.setdefault(_as_date(row.pop("period_start")), {})
+            entry = values.setdefault(starts[int(row.pop("idx"))], {})
             entry.update({k: 0 if pd.isna(v) else int(v) for k, v in row.items()})
     return assemble_period_series(values, start, end, period)
 

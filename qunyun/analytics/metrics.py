@@ -4,8 +4,9 @@ Definitions are in ``docs/metrics.md``; the docstrings repeat them. Every functi
 the member × day rollup (``member_day``: member_id, channel_id, day, n_active,
 n_messages, …; see :mod:`qunyun.activity.snapshot`) or the channel × hour rollup, and
 never knows the engine. Periods (day, week from Monday, calendar month) are given by a
-calendar table built here (:func:`calendar`: day → period_start), so the engine does no
-date arithmetic and the same expressions run on DuckDB and Spark.
+calendar table built here (:func:`calendar`: day → the index of its period), so the
+engine does no date arithmetic and the same expressions run on DuckDB and Spark; the
+by-period figures read the rollup by member and period (:func:`member_periods`).
 """
 
 from __future__ import annotations
@@ -39,27 +40,52 @@ def period_start(day: date, period: str) -> date:
     raise ValueError(f"unknown period {period!r}")
 
 
+def period_starts(start: date, end: date, period: str) -> list[date]:
+    """Every period start from the period of ``start`` to the period of ``end``."""
+    starts = []
+    current = period_start(start, period)
+    while current <= end:
+        starts.append(current)
+        if period == "day":
+            current += timedelta(days=1)
+        elif period == "week":
+            current += timedelta(days=7)
+        else:
+            current = (current + timedelta(days=32)).replace(day=1)
+    return starts
+
+
 def calendar(start: date, end: date, period: str) -> Table:
-    """One row per day in [start, end] with the start of its period."""
+    """One row per day in [start, end] with ``idx``, the number of its period from 0."""
+    starts = period_starts(start, end, period)
+    index = {s: i for i, s in enumerate(starts)}
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    frame = pd.DataFrame({"day": days, "period_start": [period_start(d, period) for d in days]})
-    return ibis.memtable(frame).cast({"day": "date", "period_start": "date"})
+    frame = pd.DataFrame({"day": days, "idx": [index[period_start(d, period)] for d in days]})
+    return ibis.memtable(frame).cast({"day": "date", "idx": "int64"})
+
+
+def member_periods(md: Table, cal: Table) -> Table:
+    """The rollup by member and period: one row per member and period of ``cal`` (its
+    ``idx``) in which the member has a rollup row.
+
+    Columns: member_id, idx, active (an active-kind activity in the period), messages,
+    replies, last_join and last_leave (the latest in the period, or null). Retention,
+    lifecycle and the period series all read it; the dashboard holds it in memory once.
+    Days outside the calendar are left out.
+    """
+    t = md.join(cal, "day")
+    return t.group_by(["member_id", "idx"]).aggregate(
+        active=t.n_active.sum() > 0,
+        messages=t.n_messages.sum(),
+        replies=t.n_replies.sum(),
+        last_join=t.last_join_at.max(),
+        last_leave=t.last_leave_at.max(),
+    )
 
 
 def in_channel(table: Table, channel_id: int | None) -> Table:
     """``table`` restricted to one channel when ``channel_id`` is given."""
     return table if channel_id is None else table.filter(table.channel_id == channel_id)
-
-
-def member_days(member_day: Table) -> Table:
-    """One row per member and day, summing the channel rows of the rollup."""
-    return member_day.group_by(["member_id", "day"]).aggregate(
-        n_activities=member_day.n_activities.sum(),
-        n_active=member_day.n_active.sum(),
-        n_messages=member_day.n_messages.sum(),
-        last_join_at=member_day.last_join_at.max(),
-        last_leave_at=member_day.last_leave_at.max(),
-    )
 
 
 def first_seen(member_day: Table) -> Table:
@@ -175,8 +201,9 @@ def first_activity_day(member_day: Table) -> ibis.Expr:
 
 
 @metric
-def membership_changes(member_day: Table, cal: Table) -> Table:
-    """Joined and left per period, from each member's membership at the period's end.
+def membership_changes(periods: Table) -> Table:
+    """Joined and left per period index, from each member's membership at the period's end
+    (over the rollup by member and period, :func:`member_periods`).
 
     A member *is in* at the end of a period when first seen by then and their latest
     join/leave so far is not a leave (as :func:`members_total`). ``joined`` counts members
@@ -185,23 +212,19 @@ def membership_changes(member_day: Table, cal: Table) -> Table:
     period's end is the running sum of joined − left. A period where nothing changed may
     have no row (zeros).
     """
-    t = member_day.join(cal, "day")
     # A member who never leaves (in the calendar's days) is in from their first period
     # on: joined there, never left. Only the few who leave need the period-by-period
     # membership below.
-    members = t.group_by("member_id").aggregate(
-        first_period=t.period_start.min(), any_leave=t.last_leave_at.max()
+    members = periods.group_by("member_id").aggregate(
+        first_idx=periods.idx.min(), any_leave=periods.last_leave.max()
     )
     stayers = members.filter(members.any_leave.isnull())
-    stayed = stayers.group_by(period_start=stayers.first_period).aggregate(
+    stayed = stayers.group_by(idx=stayers.first_idx).aggregate(
         joined=stayers.count().cast("int64"), left=ibis.literal(0, "int64")
     )
     leavers = members.filter(members.any_leave.notnull()).select("member_id")
-    t = t.semi_join(leavers, "member_id")
-    per = t.group_by(["member_id", "period_start"]).aggregate(
-        last_join=t.last_join_at.max(), last_leave=t.last_leave_at.max()
-    )
-    so_far = ibis.window(group_by="member_id", order_by="period_start", preceding=None, following=0)
+    per = periods.semi_join(leavers, "member_id")
+    so_far = ibis.window(group_by="member_id", order_by="idx", preceding=None, following=0)
     per = per.mutate(
         join_so_far=per.last_join.max().over(so_far),
         leave_so_far=per.last_leave.max().over(so_far),
@@ -210,31 +233,33 @@ def membership_changes(member_day: Table, cal: Table) -> Table:
         per.join_so_far.isnull() | (per.leave_so_far > per.join_so_far)
     )
     per = per.mutate(is_in=(~left).cast("int8"))
-    previous = ibis.window(group_by="member_id", order_by="period_start")
+    previous = ibis.window(group_by="member_id", order_by="idx")
     per = per.mutate(was_in=per.is_in.lag().over(previous).fill_null(0))
-    changed = per.group_by("period_start").aggregate(
+    changed = per.group_by("idx").aggregate(
         joined=((per.is_in == 1) & (per.was_in == 0)).cast("int64").sum(),
         left=((per.is_in == 0) & (per.was_in == 1)).cast("int64").sum(),
     )
     both = stayed.union(changed, distinct=False)
-    return both.group_by("period_start").aggregate(
+    return both.group_by("idx").aggregate(
         joined=both.joined.sum().cast("int64"), left=both.left.sum().cast("int64")
     )
 
 
 @metric
-def active_members_by_period(member_day: Table, cal: Table) -> Table:
-    """Distinct members with ≥ 1 active-kind activity in each period."""
-    t = member_day.filter(member_day.n_active > 0).join(cal, "day")
-    return t.group_by("period_start").aggregate(active_members=t.member_id.nunique())
+def active_members_by_period(periods: Table) -> Table:
+    """Distinct members with ≥ 1 active-kind activity in each period (by period index, over
+    :func:`member_periods`)."""
+    active = periods.filter(periods.active)
+    # (member, period) pairs are distinct: counting rows counts members.
+    return active.group_by("idx").aggregate(active_members=active.count())
 
 
 @metric
-def messages_by_period(member_day: Table, cal: Table) -> Table:
-    """Messages (kind message or reply) and replies written in each period."""
-    t = member_day.join(cal, "day")
-    return t.group_by("period_start").aggregate(
-        messages=t.n_messages.sum(), replies=t.n_replies.sum()
+def messages_by_period(periods: Table) -> Table:
+    """Messages (kind message or reply) and replies written in each period (by period
+    index, over :func:`member_periods`)."""
+    return periods.group_by("idx").aggregate(
+        messages=periods.messages.sum(), replies=periods.replies.sum()
     )
 
 
