@@ -105,7 +105,8 @@ def read_parquet(con: Any, path: Path) -> Table:
     """A table over every Parquet file at ``path`` (a file, or a folder of parts)."""
     target = str(path / "*.parquet") if path.is_dir() else str(path)
     if _is_spark(con):  # a file URI: a cluster's default file system may be HDFS
-        return con.read_parquet(f"file://{Path(target).absolute()}")
+        with _lock:
+            return con.read_parquet(f"file://{Path(target).absolute()}")
     # A view of the database, not Ibis's connection-local one, so that the workers of
     # side_by_side (other connections to the same database) see it too; one per path (the
     # glob is expanded by each query), so that views do not pile up.
@@ -176,6 +177,12 @@ def execute(expr: Any) -> Any:
         return engine.execute(expr)
     with _lock:
         return expr.execute()
+
+
+def execute_count(expr: Any) -> int:
+    """Run an Ibis count (or sum) and return it as an int; 0 when there is nothing to count."""
+    value = execute(expr)
+    return 0 if value is None or pd.isna(value) else int(value)
 
 
 def to_pyarrow(expr: Any) -> Any:

@@ -17,10 +17,8 @@ import ibis
 import pandas as pd
 from ibis.expr.types import Table
 
-from qunyun.analytics.backend import execute
-from qunyun.analytics.metrics import calendar, has_left, member_periods, period_starts
-
-PERIODS = ("day", "week", "month")
+from qunyun.analytics.backend import execute, execute_count
+from qunyun.analytics.metrics import PERIODS, calendar, has_left, member_periods, period_starts
 
 
 def scoped(md: Table, as_of: date, channel_id: int | None = None) -> Table:
@@ -228,5 +226,4 @@ def silent_members(md: Table, members: Table, as_of: date, channel_id: int | Non
     """
     presence = member_presence(scoped(md, as_of, channel_id), as_of)
     silent = presence.filter([presence.active_total == 0, ~presence.has_left])
-    value = execute(silent.join(humans(members), "member_id").count())
-    return 0 if value is None or pd.isna(value) else int(value)
+    return execute_count(silent.join(humans(members), "member_id").count())

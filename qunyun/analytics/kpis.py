@@ -16,7 +16,14 @@ import pandas as pd
 from ibis.expr.types import Table
 
 from qunyun.analytics import cohorts, metrics, segments
-from qunyun.analytics.backend import connect, execute, in_memory, read_parquet, side_by_side
+from qunyun.analytics.backend import (
+    connect,
+    execute,
+    execute_count,
+    in_memory,
+    read_parquet,
+    side_by_side,
+)
 from qunyun.analytics.response import questions_section
 
 #: Top contributors and questions look back this many days, as_of included.
@@ -131,27 +138,26 @@ def compute_kpis(
             cal = metrics.calendar(start, end, name)
             return held.enter_context(in_memory(con, metrics.member_periods(md, cal)))
 
-        found |= side_by_side(
-            con,
-            {
-                "daily": lambda: daily_series(md, start, end),
-                "segments": lambda: segments.segments_section(md, members, end, segment_rules),
-                # Retention is weekly; lifecycle and the period series are per ``period``.
-                "weekly": lambda: hold_periods("week"),
-                "periods": lambda: None if period == "week" else hold_periods(period),
-                "top_contributors": lambda: contributors_section(md, members, recent, end),
-                "members_total": lambda: _count(metrics.members_total(md, end)),
-            },
-        )
+        jobs = {
+            "daily": lambda: daily_series(md, start, end),
+            "segments": lambda: segments.segments_section(md, members, end, segment_rules),
+            # Retention is weekly; lifecycle and the period series are per ``period``.
+            "weekly": lambda: hold_periods("week"),
+            "top_contributors": lambda: contributors_section(md, members, recent, end),
+            "members_total": lambda: execute_count(metrics.members_total(md, end)),
+        }
+        if period != "week":
+            jobs["periods"] = lambda: hold_periods(period)
+        found |= side_by_side(con, jobs)
         weekly = found["weekly"]
-        periods = weekly if period == "week" else found["periods"]
+        periods = found.get("periods", weekly)
         found |= side_by_side(
             con,
             {
                 "lifecycle": lambda: cohorts.lifecycle_section(
                     md, end, period, channel_id, periods=periods
                 ),
-                "by_period": lambda: period_series(md, start, end, period, periods=periods),
+                "by_period": lambda: period_series(periods, start, end, period),
                 "retention": lambda: cohorts.retention_section(
                     md, end, channel_id, weeks=RETENTION_WEEKS, weekly=weekly
                 ),
@@ -199,23 +205,13 @@ def _assembled(
     }
 
 
-def _count(expr: Any) -> int:
-    value = execute(expr)
-    return 0 if value is None or pd.isna(value) else int(value)
+def period_series(periods: Table, start: date, end: date, period: str) -> list[dict[str, Any]]:
+    """One entry per period from the one holding ``start`` to the one holding ``end``,
+    from the :func:`metrics.member_periods` of ``period`` over [start, end].
 
-
-def period_series(
-    md: Table, start: date, end: date, period: str, *, periods: Table | None = None
-) -> list[dict[str, Any]]:
-    """One entry per period from the one holding ``start`` to the one holding ``end``.
-
-    The last period stops at ``end``; members_total is at each period's end. ``periods``:
-    the :func:`metrics.member_periods` of ``period`` over [start, end], when the caller
-    holds it already.
+    The last period stops at ``end``; members_total is at each period's end.
     """
     starts = metrics.period_starts(start, end, period)
-    if periods is None:
-        periods = metrics.member_periods(md, metrics.calendar(start, end, period))
     values: dict[date, dict[str, int]] = {}
     for frame in (
         execute(metrics.membership_changes(periods)),
