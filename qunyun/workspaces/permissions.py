@@ -41,3 +41,15 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
 def may(role: str | None, capability: Capability | str) -> bool:
     """Whether ``role`` holds ``capability`` (no role: nothing)."""
     return role is not None and Capability(capability) in ROLE_CAPABILITIES.get(role, frozenset())
+
+
+def within(role: str, ceiling: str) -> bool:
+    """Whether ``role`` can do nothing that ``ceiling`` cannot (a token's role against
+    its user's)."""
+    return ROLE_CAPABILITIES.get(role, frozenset()) <= ROLE_CAPABILITIES.get(ceiling, frozenset())
+
+
+def may_all(roles: tuple[str | None, ...], capability: Capability | str) -> bool:
+    """Whether every one of ``roles`` holds ``capability``: what a token may do is what
+    both its own role and its user's current role allow."""
+    return all(may(role, capability) for role in roles)
