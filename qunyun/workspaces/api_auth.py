@@ -7,11 +7,11 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, SessionAuth
 
 from qunyun.workspaces.access import workspace_and_role
 from qunyun.workspaces.models import Workspace
-from qunyun.workspaces.permissions import Capability, may
+from qunyun.workspaces.permissions import Capability, may, may_all
 from qunyun.workspaces.tokens import find_api_token
 
 
@@ -29,22 +29,38 @@ class ApiTokenAuth(HttpBearer):
         return found
 
 
+class SessionCookieAuth(SessionAuth):
+    """The browser session, with Django's CSRF check for a logged-in session only.
+
+    A request that carries no logged-in session has nothing a forged request could
+    borrow: it is answered 401 (no valid token or session), not "CSRF check failed".
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+
 def workspace_for_api(
     request: HttpRequest, slug: str, capability: Capability = Capability.VIEW
 ) -> tuple[Workspace, str | None]:
     """The workspace ``slug`` and the caller's role there; 404 when out of reach, 403
     when the role lacks ``capability`` (qunyun.workspaces.permissions).
 
-    A token reaches only its own workspace, with its own role.
+    A token reaches only its own workspace, and there may do only what both its own
+    role and its user's role at this moment allow.
     """
     token = getattr(request, "api_token", None)
     if token is not None:
         if token.workspace.slug != slug:
             raise Http404("workspace")
         workspace, role = token.workspace, token.role
+        allowed = may_all((token.role, token.user_role), capability)
     else:
         workspace, role = workspace_and_role(request.user, slug)
-    if not may(role, capability):
+        allowed = may(role, capability)
+    if not allowed:
         raise HttpError(403, _("Your role may not do this in this workspace."))
     return workspace, role
 
