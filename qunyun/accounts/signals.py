@@ -40,5 +40,8 @@ def audit_failed_login(
     sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
 ) -> None:
     username = str(credentials.get("username", ""))[:150]
-    record_login_failure(username)
-    record_event("login_failed", workspace=None, target=username, ip=_ip(request))
+    locked = getattr(request, "login_locked_for", None) is not None
+    if not locked:
+        record_login_failure(username)
+    params = {"ip": _ip(request), **({"locked": True} if locked else {})}
+    record_event("login_failed", workspace=None, target=username, **params)

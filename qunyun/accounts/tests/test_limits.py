@@ -103,3 +103,86 @@ def test_the_api_refuses_an_ip_after_its_limit_even_without_a_token(
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) >= 1
     assert client.get("/api/v1/workspaces", REMOTE_ADDR="10.0.0.2").status_code == 401
+
+
+# -- one lock for every way in ----------------------------------------------------------
+
+
+def admin_log_in(client: Any, username: str, password: str) -> Any:
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password, "next": "/admin/"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+@pytest.fixture
+def staff_alice(alice: Any) -> Any:
+    alice.is_staff = True
+    alice.save(update_fields=["is_staff"])
+    return alice
+
+
+def test_a_lock_from_the_login_page_holds_at_the_back_office_login(
+    client: Any, staff_alice: Any, login_limit: int
+) -> None:
+    for _attempt in range(login_limit):
+        log_in(client, "alice", "wrong-password")
+
+    for _attempt in range(3):
+        wrong = admin_log_in(client, "alice", "wrong-password")
+        assert wrong.status_code == 429
+    right = admin_log_in(client, "alice", "alice-password-1")
+
+    assert right.status_code == 429
+    assert 1700 <= int(right["Retry-After"]) <= 1801
+    assert b"Too many failed logins for this user." in right.content
+    assert "_auth_user_id" not in client.session
+    assert client.get("/w/acme/").status_code == 302  # to the login page: no session
+
+
+def test_failures_at_the_back_office_login_lock_the_login_page(
+    client: Any, staff_alice: Any, login_limit: int
+) -> None:
+    for _attempt in range(login_limit):
+        assert admin_log_in(client, "alice", "wrong-password").status_code == 200
+
+    locked = log_in(client, "alice", "alice-password-1", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_back_office_login_still_works_for_a_user_who_is_not_locked(
+    client: Any, staff_alice: Any, login_limit: int
+) -> None:
+    response = admin_log_in(client, "alice", "alice-password-1")
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(staff_alice.pk)
+
+
+def test_authentication_itself_refuses_a_locked_user(alice: Any, login_limit: int) -> None:
+    """Below every page: Django's authenticate(), which any login path calls."""
+    from django.contrib.auth import authenticate
+
+    for _attempt in range(login_limit):
+        assert authenticate(None, username="alice", password="wrong-password") is None
+
+    assert authenticate(None, username="alice", password="alice-password-1") is None
+
+
+def test_attempts_during_the_lock_do_not_lengthen_it(
+    client: Any, alice: Any, login_limit: int, settings: Any
+) -> None:
+    from qunyun.accounts.limits import login_retry_after
+
+    for _attempt in range(login_limit):
+        log_in(client, "alice", "wrong-password")
+    before = login_retry_after("alice")
+    for _attempt in range(5):
+        log_in(client, "alice", "wrong-password")
+        admin_log_in(client, "alice", "wrong-password")
+
+    after = login_retry_after("alice")
+    assert before is not None and after is not None and after <= before

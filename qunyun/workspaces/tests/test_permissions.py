@@ -32,6 +32,7 @@ SECURITY_DOC = Path(__file__).resolve().parents[3] / "docs" / "security.md"
 PUBLIC = {
     "home": "redirects to the user's own workspace",
     "login": "the login form",
+    "admin_login": "the back office's login form (the same lock as the login form)",
     "logout": "logging out",
     "set_language": "the language switcher",
 }
