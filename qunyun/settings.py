@@ -44,6 +44,38 @@ def env_time_zone(name: str, default: str) -> str:
     return value
 
 
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def env_outbound_allow(name: str) -> list[str]:
+    """Hosts and networks (CIDR) outbound requests may reach although they are internal."""
+    import ipaddress
+
+    allowed: list[str] = []
+    for item in (part.strip() for part in os.environ.get(name, "").split(",")):
+        if not item:
+            continue
+        if "/" in item:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ImproperlyConfigured(f"{name}: {item!r} is not a network (CIDR)") from None
+        elif not item.replace("-", "").replace(".", "").replace(":", "").isalnum():
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a host name or address")
+        allowed.append(item.lower())
+    return allowed
+
+
 DATA_DIR = Path(os.environ.get("QUNYUN_DATA_DIR") or "var").resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -98,6 +130,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "qunyun.accounts.throttling.ApiIpRateLimitMiddleware",
+    "qunyun.api_requests.ApiRequestBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -131,7 +164,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("QUNYUN_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'qunyun.sqlite3'}",
-        conn_max_age=int(os.environ.get("QUNYUN_DB_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("QUNYUN_DB_CONN_MAX_AGE", 60),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -145,6 +178,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Every login goes through this backend, which refuses a locked username (docs/security.md).
+AUTHENTICATION_BACKENDS = ["qunyun.accounts.backends.LockedLoginBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -202,7 +238,7 @@ CACHES = {
 }
 
 # Uploads: exports can be large; Django streams them to temporary files.
-MAX_UPLOAD_MB = int(os.environ.get("QUNYUN_MAX_UPLOAD_MB", "2048"))
+MAX_UPLOAD_MB = env_int("QUNYUN_MAX_UPLOAD_MB", 2048, minimum=1)
 UPLOAD_DIR = DATA_DIR / "uploads"
 
 # Analytics (DESIGN.md §3): the Parquet snapshot lives in the data dir.
@@ -241,7 +277,7 @@ if HTTPS:
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("QUNYUN_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_SECONDS = env_int("QUNYUN_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("QUNYUN_HSTS_PRELOAD", False)
     if not SECURE_HSTS_PRELOAD:
@@ -263,8 +299,14 @@ def env_rate(name: str, default: str) -> str:
 # failed logins per username.
 API_RATE_PER_USER = env_rate("QUNYUN_API_RATE_PER_USER", "600/min")
 API_RATE_PER_IP = env_rate("QUNYUN_API_RATE_PER_IP", "1200/min")
-LOGIN_FAILURE_LIMIT = int(os.environ.get("QUNYUN_LOGIN_FAILURE_LIMIT", "5"))
-LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("QUNYUN_LOGIN_FAILURE_WINDOW_SECONDS", "1800"))
+LOGIN_FAILURE_LIMIT = env_int("QUNYUN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("QUNYUN_LOGIN_FAILURE_WINDOW_SECONDS", 1800, minimum=1)
+# The largest request body the API reads (docs/api.md): 10,000 activities with
+# 200-character texts are about 3.3 MB.
+API_MAX_BODY_BYTES = env_int("QUNYUN_API_MAX_BODY_MB", 16, minimum=1) * 1024 * 1024
+# Outbound requests (forum syncs, later every channel) never reach loopback, private,
+# link-local or reserved addresses unless listed here: hosts or CIDRs, comma-separated.
+OUTBOUND_ALLOW = env_outbound_allow("QUNYUN_OUTBOUND_ALLOW")
 
 LOGGING = {
     "version": 1,

@@ -45,13 +45,16 @@ def push_activities(request: HttpRequest, slug: str, batch: ActivityBatchIn) -> 
         except ImportFormatError as error:
             where = f"activities[{index}]" + (f".{error.field}" if error.field else "")
             return Status(400, {"detail": f"{where}: {error.problem}"})
-    run = do_import_records(
-        workspace,
-        records,
-        file_name=_("API push"),
-        format_name="api",
-        acting_user=request.user,
-    )
+    try:
+        run = do_import_records(
+            workspace,
+            records,
+            file_name=_("API push"),
+            format_name="api",
+            acting_user=request.user,
+        )
+    except ImportFormatError as error:
+        return Status(400, {"detail": error.problem})
     if run.members_added:
         transaction.on_commit(lambda: find_duplicates.enqueue(workspace.pk))
     return Status(200, run)

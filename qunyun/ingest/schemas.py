@@ -3,6 +3,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from qunyun.ingest.rows import MAX_TEXT_CHARS
 
 Kind = Literal[
     "message", "reply", "reaction", "post", "comment", "join", "leave", "event_registered",
@@ -14,8 +17,11 @@ class ActivityIn(Schema):
     """One canonical activity, as in the generic JSONL format (docs/import-formats.md).
 
     Rules across fields (a member_id or a member_name; an ISO time with its UTC offset)
-    are checked by the importer and answered with 400 naming the item and the field.
+    are checked by the importer and answered with 400 naming the item and the field;
+    a field the format does not have is refused (422), as the same JSONL line would be.
     """
+
+    model_config = ConfigDict(extra="forbid")
 
     external_id: str = Field(
         ...,
@@ -34,7 +40,7 @@ class ActivityIn(Schema):
     source: str | None = Field(None, description='the platform; default "custom"')
     channel: str | None = Field(None, description='the channel\'s id; default "default"')
     channel_name: str | None = None
-    text: str | None = None
+    text: str | None = Field(None, max_length=MAX_TEXT_CHARS)
     reply_to: str | None = None
     thread: str | None = None
     is_bot: bool | None = None
@@ -42,6 +48,8 @@ class ActivityIn(Schema):
 
 
 class ActivityBatchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     activities: list[ActivityIn] = Field(..., max_length=10_000)
 
 
