@@ -1,4 +1,11 @@
-"""A table (rows + columns with translatable headers) written as CSV or XLSX, row by row.
+"""Tables (rows + columns with translatable headers) written as CSV or XLSX, row by row.
+
+Every sheet Qunyun writes — the dashboards' and member lists' exports, a member's data
+export, the pseudonymized export — goes through this module, so that text a member
+wrote can never become a spreadsheet formula (OWASP "CSV injection"): in CSV a text that
+starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'``;
+in XLSX every text is a string cell, never a formula, and characters a worksheet cannot
+hold (control characters) are dropped instead of failing the export.
 
 Whole lists go out, not the page on screen, so both writers stream: CSV in chunks of
 text, XLSX through openpyxl's write-only mode (rows go to a temporary file, not memory).
@@ -9,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import IO, Any
@@ -17,10 +24,15 @@ from typing import IO, Any
 from django.utils import timezone
 from django.utils.functional import Promise
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 EXPORT_FORMATS = ("csv", "xlsx")
 CSV_CHUNK_ROWS = 2000
 UTF8_BOM = "\ufeff"
+#: What a spreadsheet may read as the start of a formula (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,11 @@ def headers(columns: list[Column]) -> list[str]:
 _PLAIN = (str, int, float, bool)
 
 
+def csv_text(text: str) -> str:
+    """``text`` as a CSV cell that no spreadsheet runs: a formula start gets a ``'``."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value: Any, zone: tzinfo) -> Any:
     """A value Excel understands: datetimes local and naive, lists joined, None empty."""
     if value is None or value.__class__ in _PLAIN:  # the common case first: it runs per cell
@@ -58,7 +75,7 @@ def _cell(value: Any, zone: tzinfo) -> Any:
 
 def _text(value: Any, zone: tzinfo) -> str:
     if value.__class__ is str:
-        return value  # type: ignore[no-any-return]
+        return csv_text(value)
     value = _cell(value, zone)
     if value is None:
         return ""
@@ -66,7 +83,13 @@ def _text(value: Any, zone: tzinfo) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return csv_text(str(value))
+
+
+def csv_row(values: Sequence[Any], zone: tzinfo | None = None) -> list[str]:
+    """One row of CSV cells (text made safe, datetimes in ``zone``)."""
+    zone = zone or timezone.get_current_timezone()
+    return [_text(value, zone) for value in values]
 
 
 def csv_chunks(columns: list[Column], rows: Iterable[Row]) -> Iterator[bytes]:
@@ -74,7 +97,7 @@ def csv_chunks(columns: list[Column], rows: Iterable[Row]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(UTF8_BOM)
-    writer.writerow(headers(columns))
+    writer.writerow(csv_row(headers(columns)))
     zone = timezone.get_current_timezone()  # once: looking it up per cell costs more
     keys = [column.key for column in columns]
     for count, row in enumerate(rows, start=1):
@@ -86,16 +109,50 @@ def csv_chunks(columns: list[Column], rows: Iterable[Row]) -> Iterator[bytes]:
     yield buffer.getvalue().encode("utf-8")
 
 
+def csv_document(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A whole small CSV text (no BOM), every cell made safe as in :func:`csv_chunks`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    zone = timezone.get_current_timezone()
+    writer.writerow(csv_row(header, zone))
+    for row in rows:
+        writer.writerow(csv_row(row, zone))
+    return buffer.getvalue()
+
+
+class SafeSheet:
+    """A write-only worksheet whose text cells are always text (see the module's note)."""
+
+    def __init__(self, workbook: Workbook, title: str) -> None:
+        # Sheet names: at most 31 characters, none of []:*?/\ (Excel's rules).
+        name = "".join(c for c in title if c not in "[]:*?/\\")[:31]
+        self.sheet: WriteOnlyWorksheet = workbook.create_sheet(title=name)
+        self.zone = timezone.get_current_timezone()
+
+    def append(self, values: Iterable[Any]) -> None:
+        self.sheet.append([self.cell(value) for value in values])
+
+    def cell(self, value: Any) -> Any:
+        value = _cell(value, self.zone)
+        if value.__class__ is not str:
+            return value
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("="):  # the one start openpyxl would write as a formula
+            cell = WriteOnlyCell(self.sheet, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+
+
 def write_xlsx(
     columns: list[Column], rows: Iterable[Row], target: IO[bytes], *, title: str
 ) -> None:
     """Write the table as one XLSX sheet named ``title`` to ``target`` (write-only mode)."""
     workbook = Workbook(write_only=True)
-    # Sheet names: at most 31 characters, none of []:*?/\ (Excel's rules).
-    sheet = workbook.create_sheet(title="".join(c for c in title if c not in "[]:*?/\\")[:31])
+    sheet = SafeSheet(workbook, title)
     sheet.append(headers(columns))
-    zone = timezone.get_current_timezone()
     keys = [column.key for column in columns]
     for row in rows:
-        sheet.append([_cell(row.get(key), zone) for key in keys])
+        sheet.append([row.get(key) for key in keys])
     workbook.save(target)

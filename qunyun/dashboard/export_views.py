@@ -25,10 +25,10 @@ from django.utils import timezone, translation
 
 from qunyun.analytics.selectors import workspace_kpis
 from qunyun.dashboard.actions import do_record_export
-from qunyun.dashboard.exports import EXPORT_FORMATS, csv_chunks, write_xlsx
 from qunyun.dashboard.filters import InvalidFilter, parse_member_filter, parse_overview_filter
 from qunyun.dashboard.tables import OVERVIEW_TABLES, Table, member_table
 from qunyun.members.selectors import member_list
+from qunyun.spreadsheets import EXPORT_FORMATS, csv_chunks, write_xlsx
 from qunyun.workspaces.models import Workspace
 from qunyun.workspaces.pages import workspace_page
 from qunyun.workspaces.permissions import Capability

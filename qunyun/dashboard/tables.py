@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qunyun.activity.models import PLATFORM_LABELS
-from qunyun.dashboard.exports import Column, Row
 from qunyun.dashboard.selectors import activities_by_id
 from qunyun.members.models import Member, Segment
 from qunyun.members.selectors import (
@@ -27,6 +26,7 @@ from qunyun.members.selectors import (
     member_platforms_and_tags,
     members_by_id,
 )
+from qunyun.spreadsheets import Column, Row
 from qunyun.workspaces.models import Workspace
 
 EXPORT_CHUNK_MEMBERS = 2000

@@ -5,7 +5,6 @@ pseudonymized export for analysts. docs/privacy.md says what each does.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import io
@@ -26,6 +25,7 @@ from qunyun.audit.actions import record_event
 from qunyun.audit.models import AuditEvent
 from qunyun.ingest.models import ImportRun
 from qunyun.members.models import Identity, Member, MergeSuggestion
+from qunyun.spreadsheets import SafeSheet, csv_document
 from qunyun.workspaces.models import Workspace
 
 ERASED = "[erased]"
@@ -150,7 +150,7 @@ def member_data_xlsx(data: dict[str, Any]) -> bytes:
         _("Audit events"): data["audit_events"],
     }
     for title, items in sheets.items():
-        sheet = book.create_sheet(title[:31])
+        sheet = SafeSheet(book, title)
         columns = list(items[0]) if items else []
         sheet.append(columns)
         for item in items:
@@ -305,31 +305,36 @@ def pseudonymized_export(workspace: Workspace, *, acting_user: Any = None) -> by
 
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        members = io.StringIO()
-        writer = csv.writer(members)
-        writer.writerow(
-            ["member", "first_seen_at", "last_seen_at", "activity_count", "segment",
-             "engagement_score", "is_bot"]
+        members = (
+            [pseudonym(row[0]), *[_plain(v) for v in row[1:]]]
+            for row in Member.objects.filter(workspace=workspace).order_by("id").values_list(
+                "id", "first_seen_at", "last_seen_at", "activity_count", "segment",
+                "engagement_score", "is_bot",
+            )
         )  # fmt: skip
-        for row in Member.objects.filter(workspace=workspace).order_by("id").values_list(
-            "id", "first_seen_at", "last_seen_at", "activity_count", "segment",
-            "engagement_score", "is_bot",
-        ):  # fmt: skip
-            writer.writerow([pseudonym(row[0]), *[_plain(v) for v in row[1:]]])
-        archive.writestr("members.csv", members.getvalue())
-        activities = io.StringIO()
-        writer = csv.writer(activities)
-        writer.writerow(["member", "source", "channel", "kind", "occurred_at", "text_length"])
+        archive.writestr(
+            "members.csv",
+            csv_document(
+                ["member", "first_seen_at", "last_seen_at", "activity_count", "segment",
+                 "engagement_score", "is_bot"],
+                members,
+            ),
+        )  # fmt: skip
         query = (
             Activity.objects.filter(workspace=workspace)
             .order_by("id")
             .values_list("member_id", "source", "channel_id", "kind", "occurred_at", "text")
         )
-        for member_id, source, channel_id, kind, occurred_at, text in query.iterator(5000):
-            writer.writerow(
-                [pseudonym(member_id), source, channel_id, kind, occurred_at.isoformat(), len(text)]
-            )
-        archive.writestr("activities.csv", activities.getvalue())
+        activities = (
+            [pseudonym(member_id), source, channel_id, kind, occurred_at.isoformat(), len(text)]
+            for member_id, source, channel_id, kind, occurred_at, text in query.iterator(5000)
+        )
+        archive.writestr(
+            "activities.csv",
+            csv_document(
+                ["member", "source", "channel", "kind", "occurred_at", "text_length"], activities
+            ),
+        )
     record_event("workspace_pseudonymized_export", workspace=workspace, actor=acting_user,
                  target=f"workspace:{workspace.pk}")  # fmt: skip
     return out.getvalue()
