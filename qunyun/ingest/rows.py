@@ -14,11 +14,17 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+from django.utils.translation import gettext as _
 
+from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.identity import name_only_external_id, person_tuple
 from qunyun.ingest.records import MESSAGE_KINDS, ActivityKind, ActivityRecord, ChannelRecord
 
 BATCH = 5000
+#: The longest text one activity may carry (characters). Real messages are far shorter
+#: (Slack cuts at 40,000, Discourse posts default to 32,000); beyond this the file is
+#: damaged or crafted, and the database would refuse or choke on the row.
+MAX_TEXT_CHARS = 1_000_000
 #: People's figures are sent this many at a time after the last rows.
 FIGURES_BATCH = 50_000
 
@@ -62,6 +68,7 @@ def compact(
     last_figures: list[Any] = []
     last_source: Any = None
     last_channel_id: Any = None
+    read = 0  # activities so far
     for record in records:
         if type(record) is ChannelRecord:
             key = (record.source, record.external_id)
@@ -102,6 +109,8 @@ def compact(
             last_ref, last_person = a, number
             last_figures = figures[number]
         text = record.text  # type: ignore[union-attr]
+        if len(text) > MAX_TEXT_CHARS:
+            raise _text_too_long(record, len(text), read)  # type: ignore[arg-type]
         if "\x00" in text:  # PostgreSQL rejects NUL in text; exports occasionally carry one
             text = text.replace("\x00", "")
         attrs = record.attrs  # type: ignore[union-attr]
@@ -131,6 +140,7 @@ def compact(
         last_figures[2] += 1
         if kind in message_kinds:
             last_figures[3] += 1
+        read += 1
         if len(rows) >= BATCH:
             yield channels, people, rows, None
             channels, people, rows = [], [], []
@@ -138,3 +148,16 @@ def compact(
         yield channels, people, rows, None
     for start in range(0, len(figures), FIGURES_BATCH):
         yield [], [], [], (start, figures[start : start + FIGURES_BATCH])
+
+
+def _text_too_long(record: ActivityRecord, length: int, before: int) -> ImportFormatError:
+    return ImportFormatError(
+        _("The text of activity “%(id)s” is %(length)s characters long; the limit is %(limit)s.")
+        % {
+            "id": record.external_id[:80],
+            "length": f"{length:,}",
+            "limit": f"{MAX_TEXT_CHARS:,}",
+        },
+        record=before + 1,
+        field="text",
+    )

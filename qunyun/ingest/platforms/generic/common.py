@@ -17,7 +17,9 @@ import orjson
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms.line_limit import bounded_lines
 from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
+from qunyun.ingest.rows import MAX_TEXT_CHARS
 
 DEFAULT_SOURCE = "custom"
 DEFAULT_CHANNEL = "default"
@@ -45,11 +47,12 @@ def read_lines(path: Path) -> Iterator[str]:
     """Yield the lines of the UTF-8 file ``path`` (line endings kept, BOM dropped).
 
     Reads one line at a time; raises :class:`ImportFormatError` naming the line and the
-    byte offset of the first byte that is not UTF-8.
+    byte offset of the first byte that is not UTF-8, or a line beyond the length limit
+    (:mod:`qunyun.ingest.platforms.line_limit`).
     """
     offset = 0
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(bounded_lines(handle, path=str(path)), start=1):
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as error:
@@ -169,6 +172,17 @@ class RowReader:
         if value is None:
             return ""
         if isinstance(value, str):
+            if len(value) > MAX_TEXT_CHARS:
+                raise self.error(
+                    _("“%(column)s” is %(length)s characters long; the limit is %(limit)s.")
+                    % {
+                        "column": column,
+                        "length": f"{len(value):,}",
+                        "limit": f"{MAX_TEXT_CHARS:,}",
+                    },
+                    line,
+                    column,
+                )
             # Ids and names are compared exactly later; stray spaces from a spreadsheet
             # would make two spellings of one person. Message text is kept as written.
             return value if column == "text" else value.strip()

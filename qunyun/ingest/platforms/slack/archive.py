@@ -1,16 +1,13 @@
 """Open a Slack export — the ZIP as downloaded, or the folder it unpacks to — safely.
 
-An export is untrusted input, so nothing is ever extracted to disk: members are read
-with :meth:`zipfile.ZipFile.open`. Before any member is read, the central directory is
-checked for a zip bomb (too much uncompressed data in total, or a large member with an
-absurd compression ratio) and for member names that would escape a folder (absolute
-paths, ``..``). The export's files may sit at the root of the ZIP or inside one
-top-level folder (what re-zipping an unpacked export produces).
+An export is untrusted input: the ZIP goes through the importers' one guard
+(:mod:`qunyun.ingest.platforms.zip_guard`: no extraction, no bombs, no escaping names).
+The export's files may sit at the root of the ZIP or inside one top-level folder (what
+re-zipping an unpacked export produces).
 """
 
 from __future__ import annotations
 
-import re
 import zipfile
 from pathlib import Path
 from types import TracebackType
@@ -18,12 +15,8 @@ from types import TracebackType
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ZIP_READ_ERRORS, ImportFormatError
+from qunyun.ingest.platforms.zip_guard import checked_members, open_zip
 
-#: Refuse an archive that would unpack to more than this many bytes in total.
-TOTAL_SIZE_LIMIT = 20 * 1024**3
-#: Refuse a member above :data:`RATIO_CHECK_ABOVE` bytes that is compressed more than this.
-RATIO_LIMIT = 200
-RATIO_CHECK_ABOVE = 10 * 1024**2
 #: Each JSON file is parsed in memory (one day of one channel at a time), so one file
 #: may not be larger than this.
 MEMBER_SIZE_LIMIT = 256 * 1024**2
@@ -31,7 +24,6 @@ MEMBER_SIZE_LIMIT = 256 * 1024**2
 #: Files that only a Slack export has at its root.
 MARKERS = ("channels.json", "users.json", "groups.json", "mpims.json", "dms.json")
 
-_DRIVE = re.compile(r"^[A-Za-z]:")
 # Reading bytes only (no parsing inside the ``try``), so a ValueError is the archive's too.
 _ZIP_ERRORS: tuple[type[Exception], ...] = (*ZIP_READ_ERRORS, ValueError)
 
@@ -48,8 +40,8 @@ class SlackExport:
         if path.is_dir():
             self._sizes = _folder_sizes(path)
         else:
-            self._zip = _open_zip(path)
-            self._infos = _checked_members(self._zip, path)
+            self._zip = open_zip(path)
+            self._infos = checked_members(self._zip, path)
             self._sizes = {name: info.file_size for name, info in self._infos.items()}
         self._prefix = _export_root(self._sizes, path)
         cut = len(self._prefix)
@@ -108,67 +100,6 @@ class SlackExport:
                 _("The ZIP archive is damaged: %(reason)s") % {"reason": error},
                 path=self.where(name),
             ) from None
-
-
-def _open_zip(path: Path) -> zipfile.ZipFile:
-    try:
-        return zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise ImportFormatError(_("The file does not exist."), path=str(path)) from None
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError):
-        raise ImportFormatError(
-            _("This is not a ZIP archive, or it is truncated or damaged."), path=str(path)
-        ) from None
-    except _ZIP_ERRORS as error:
-        raise ImportFormatError(
-            _("The ZIP archive is damaged: %(reason)s") % {"reason": error}, path=str(path)
-        ) from None
-
-
-def _checked_members(archive: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipInfo]:
-    """Return name → entry of the archive's files, refusing bombs and escaping names.
-
-    Reads only the central directory; the sizes it declares are the ones zipfile
-    enforces while reading (a member that inflates beyond them fails its CRC check).
-    """
-    members: dict[str, zipfile.ZipInfo] = {}
-    total = 0
-    for info in archive.infolist():
-        name = info.filename
-        parts = re.split(r"[/\\]", name)
-        if name.startswith(("/", "\\")) or _DRIVE.match(name) or ".." in parts:
-            raise ImportFormatError(
-                _("The ZIP archive has a member outside its folder: %(name)r") % {"name": name},
-                path=str(path),
-            )
-        if info.is_dir():
-            continue
-        if name in members:
-            raise ImportFormatError(
-                _("The ZIP archive has the member %(name)r twice.") % {"name": name},
-                path=str(path),
-            )
-        total += info.file_size
-        if total > TOTAL_SIZE_LIMIT:
-            raise ImportFormatError(
-                _("The ZIP archive would unpack to more than %(limit)d bytes.")
-                % {"limit": TOTAL_SIZE_LIMIT},
-                path=str(path),
-            )
-        if info.file_size > RATIO_CHECK_ABOVE and (
-            info.file_size > RATIO_LIMIT * info.compress_size
-        ):
-            raise ImportFormatError(
-                _("The ZIP member %(name)r is compressed %(ratio)s:1, which only a zip bomb is.")
-                % {"name": name, "ratio": _ratio(info)},
-                path=str(path),
-            )
-        members[name] = info
-    return members
-
-
-def _ratio(info: zipfile.ZipInfo) -> str:
-    return f"{info.file_size / info.compress_size:.0f}" if info.compress_size else "∞"
 
 
 def _folder_sizes(root: Path) -> dict[str, int]:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms.line_limit import bounded_lines
 from qunyun.ingest.platforms.wechat.activities import (
     SELF,
     SELF_ID,
@@ -117,7 +118,7 @@ class ChatFile:
         """
         encoding = detect_encoding(self.path)
         with self.path.open(encoding=encoding, newline="") as handle:
-            reader = csv.reader(handle, strict=True)
+            reader = csv.reader(bounded_lines(handle, path=str(self.path)), strict=True)
             line = last_line = 0  # the physical line a row starts on / the previous ended on
             try:
                 for row in reader:

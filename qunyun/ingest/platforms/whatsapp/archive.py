@@ -2,7 +2,8 @@
 
 Android shares ``WhatsApp Chat with <name>.zip`` holding ``WhatsApp Chat with
 <name>.txt`` and the media; iOS shares ``WhatsApp Chat - <name>.zip`` holding
-``_chat.txt``. The text is read from the archive in place, never extracted.
+``_chat.txt``. The text is read from the archive in place, never extracted, after the
+importers' ZIP guard (:mod:`qunyun.ingest.platforms.zip_guard`) has checked the archive.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ def is_zip(path: Path) -> bool:
         return handle.read(4) == _ZIP_MAGIC
 
 
-def chat_member(archive: zipfile.ZipFile, path: Path) -> zipfile.ZipInfo:
-    """Return the chat text of ``archive``: ``_chat.txt``, else its only ``.txt`` file."""
-    members = [m for m in archive.infolist() if not m.is_dir() and "__MACOSX" not in m.filename]
+def chat_member(files: dict[str, zipfile.ZipInfo], path: Path) -> zipfile.ZipInfo:
+    """Return the chat text among the archive's ``files`` (name → entry, checked by the
+    ZIP guard): ``_chat.txt``, else its only ``.txt`` file."""
+    members = [m for name, m in files.items() if "__MACOSX" not in name]
     chats = [m for m in members if PurePosixPath(m.filename).name == _CHAT_MEMBER]
     texts = chats or [m for m in members if m.filename.lower().endswith(".txt")]
     if len(texts) != 1:

@@ -6,7 +6,8 @@ Shared by the WhatsApp and QQ importers. It answers three questions both formats
   whole file must be strict UTF-8, or — for formats written by Chinese Windows software —
   strict GB18030. A file that is neither is refused with the byte offset of the fault.
 - *Which line, which byte?* :func:`read_lines` yields ``(line number, byte offset, text)``
-  one line at a time, so a large export never sits in memory. Lines end at ``\\n`` only
+  one line at a time, so a large export never sits in memory, and no line is longer
+  than :data:`~qunyun.ingest.platforms.line_limit.MAX_LINE_BYTES`. Lines end at ``\\n`` only
   (a trailing ``\\r`` is dropped); Unicode line separators inside a message stay text.
 - *When, in UTC?* The exporters write the wall clock of the exporting device without a
   zone: :class:`LocalZone` converts it with a named IANA zone.
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms.line_limit import MAX_LINE_BYTES, bounded_lines, line_too_long
 
 UTF8 = "utf-8"
 UTF16_LE = "utf-16-le"
@@ -107,7 +109,7 @@ def read_lines(source: TextSource, encoding: Encoding) -> Iterator[tuple[int, in
         return
     offset = 0
     with source.open() as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(bounded_lines(handle, path=source.name), start=1):
             start = offset
             offset += len(raw)
             if number == 1 and encoding.skip:
@@ -147,6 +149,8 @@ def _read_utf16_lines(source: TextSource, encoding: Encoding) -> Iterator[tuple[
             carry = data[consumed:]
             parts = (pending + text).split("\n")
             pending = parts.pop()
+            if len(pending) > MAX_LINE_BYTES // 2:  # two bytes a character, at least
+                raise line_too_long(source.name, number + len(parts))
             for part in parts:
                 yield number, line_start, part[:-1] if part.endswith("\r") else part
                 line_start += len(part.encode(encoding.codec)) + 2
@@ -176,7 +180,7 @@ class _Fault:
 def _first_fault(source: TextSource, codec: str) -> _Fault | None:
     offset = 0
     with source.open() as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(bounded_lines(handle, path=source.name), start=1):
             try:
                 raw.decode(codec)
             except UnicodeDecodeError as error:

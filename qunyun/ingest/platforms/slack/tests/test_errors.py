@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms import zip_guard
 from qunyun.ingest.platforms.slack import archive
 from qunyun.ingest.platforms.slack.parser import parse
 from qunyun.ingest.platforms.slack.tests.exports import (
@@ -70,7 +71,7 @@ def test_a_large_member_that_compresses_normally_is_not_a_bomb(tmp_path: Path) -
 def test_an_archive_that_unpacks_to_too_much_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archive, "TOTAL_SIZE_LIMIT", 10_000)
+    monkeypatch.setattr(zip_guard, "TOTAL_SIZE_LIMIT", 10_000)
     path = zip_fixture(tmp_path, EXPORT_2025)
 
     assert "more than 10000 bytes" in str(error_of(path))
