@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from qunyun.ingest.read_ahead import read_ahead
 from qunyun.ingest.records import ActivityRecord, ChannelRecord
 from qunyun.ingest.rows import Batch, compact
 from qunyun.members.stats import do_refresh_member_stats, write_member_figures
+from qunyun.workspaces.actions import do_get_or_create_workspace
 from qunyun.workspaces.models import Workspace
 
 Progress = Callable[[int], None]
@@ -226,6 +228,8 @@ def do_import_records(
                 activities_added=added,
             )
     except ImportFormatError as error:
+        if not error.path:  # found after parsing (e.g. a text over the limit): the file's
+            error.path = file_name
         _fail(run, started, writer.read, {"message": str(error), "place": error.place()})
         raise
     except Exception as error:
@@ -248,6 +252,36 @@ def do_import_records(
     run.duration_seconds = time.perf_counter() - started
     run.save()
     return run
+
+
+@contextmanager
+def workspace_for_import(
+    slug: str, *, file_name: str, format_name: str, acting_user: Any = None
+) -> Iterator[Workspace]:
+    """The workspace ``slug`` for an import run inside the block; created when absent.
+
+    A new workspace is created in the same transaction as the import, so that a failed
+    first import leaves nothing behind: no workspace, no run. Its failure is kept in the
+    audit log instead (``import_failed``, with the slug, the file and the message).
+    """
+    workspace = Workspace.objects.filter(slug=slug).first()
+    if workspace is not None:
+        yield workspace
+        return
+    try:
+        with wait_for_other_imports(), transaction.atomic():
+            yield do_get_or_create_workspace(slug, acting_user=acting_user)
+    except Exception as error:
+        record_event(
+            "import_failed",
+            workspace=None,
+            actor=acting_user,
+            target=f"workspace:{slug}",
+            format=format_name,
+            file=file_name[:200],
+            message=str(error)[:1000],
+        )
+        raise
 
 
 def _fail(run: ImportRun, started: float, read: int, error: dict[str, str]) -> None:

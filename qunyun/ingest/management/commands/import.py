@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 from qunyun.ingest.actions import do_after_import
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.management.follow_up import write_follow_up
-from qunyun.ingest.pipeline import do_import_records
+from qunyun.ingest.pipeline import do_import_records, workspace_for_import
 from qunyun.ingest.platforms import PARSERS, get_parser
 from qunyun.ingest.progress import ProgressBar
-from qunyun.workspaces.actions import do_get_or_create_workspace
 
 
 class Command(BaseCommand):
@@ -30,22 +29,16 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.exists():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
-        workspace = do_get_or_create_workspace(options["workspace"])
         parse = get_parser(options["format"])
         bar = ProgressBar(
             label=_("Importing"),
             source=path,
             disabled=options["no_progress"] or options["verbosity"] == 0,
         )
+        names = {"file_name": str(path), "format_name": options["format"]}
         try:
-            with bar:
-                run = do_import_records(
-                    workspace,
-                    parse(path),
-                    file_name=str(path),
-                    format_name=options["format"],
-                    progress=bar.update,
-                )
+            with bar, workspace_for_import(options["workspace"], **names) as workspace:
+                run = do_import_records(workspace, parse(path), progress=bar.update, **names)
         except ImportFormatError as error:
             raise CommandError(
                 _("The file could not be imported; nothing was written.\n%(error)s")

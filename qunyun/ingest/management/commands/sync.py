@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from qunyun.ingest.actions import do_after_import
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.management.follow_up import write_follow_up
+from qunyun.ingest.pipeline import workspace_for_import
 from qunyun.ingest.platforms.discourse.client import DiscourseClient, DiscourseSyncError
 from qunyun.ingest.progress import ProgressBar
 from qunyun.ingest.sync import do_sync_discourse
-from qunyun.workspaces.actions import do_get_or_create_workspace
 
 API_KEY_ENV = "QUNYUN_DISCOURSE_API_KEY"
 
@@ -53,13 +53,17 @@ class Command(BaseCommand):
             client = DiscourseClient(url, api_key, options["api_username"])
         except DiscourseSyncError as error:
             raise CommandError(str(error)) from error
-        workspace = do_get_or_create_workspace(options["workspace"])
         bar = ProgressBar(
             label=_("Syncing"),
             disabled=options["no_progress"] or options["verbosity"] == 0,
         )
         try:
-            with bar:
+            with (
+                bar,
+                workspace_for_import(
+                    options["workspace"], file_name=url, format_name="discourse"
+                ) as workspace,
+            ):
                 run, cursor = do_sync_discourse(workspace, client, url=url, progress=bar.update)
         except DiscourseSyncError as error:
             raise CommandError(

@@ -24,6 +24,8 @@ def parse(path: Path) -> Iterator[Record]:
     line; nothing after it is yielded.
     """
     rows = RowReader(path)
+    line = 0
+    objects = 0
     for line, text in enumerate(read_lines(path), start=1):
         if not text.strip():
             continue
@@ -38,4 +40,9 @@ def parse(path: Path) -> Iterator[Record]:
             ) from None
         if not isinstance(row, dict):
             raise ImportFormatError(_("The line is not a JSON object."), path=str(path), line=line)
+        objects += 1
         yield from rows.records(row, line)
+    if not objects:
+        # Like every other format: a file with nothing in it is a mistake, not a success.
+        problem = _("The file is empty.") if line == 0 else _("The file holds only blank lines.")
+        raise ImportFormatError(problem, path=str(path))

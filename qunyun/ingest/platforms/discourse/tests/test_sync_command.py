@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from qunyun.activity.models import Activity, Channel
+from qunyun.audit.models import AuditEvent
 from qunyun.conftest import channel, message, utc
 from qunyun.ingest.models import ImportRun
 from qunyun.ingest.pipeline import do_import_records
@@ -117,7 +118,11 @@ def test_a_refused_key_writes_nothing_and_says_why(db, forum, capsys):
     assert "HTTP 401" in message
     assert API_KEY not in message
     assert Activity.objects.count() == 0
-    assert ImportRun.objects.get().status == ImportRun.Status.FAILED
+    # A failed first sync into a new workspace leaves no workspace (and so no run) behind;
+    # the audit log keeps the failure.
+    assert not Workspace.objects.exists() and not ImportRun.objects.exists()
+    failed = AuditEvent.objects.get(action="import_failed")
+    assert "HTTP 401" in failed.params["message"] and API_KEY not in str(failed.params)
 
 
 def test_a_failure_after_some_pages_writes_nothing_and_keeps_the_cursor(db, forum, capsys):
