@@ -13,6 +13,7 @@ from qunyun.ingest.actions import do_queue_discourse_sync, do_queue_uploaded_imp
 from qunyun.ingest.models import ImportRun
 from qunyun.ingest.platforms import PARSERS
 from qunyun.ingest.tasks import import_progress
+from qunyun.outbound import OutboundRefused, check_url
 from qunyun.workspaces.models import Workspace
 from qunyun.workspaces.pages import workspace_page
 from qunyun.workspaces.permissions import Capability, may
@@ -62,6 +63,14 @@ class DiscourseForm(forms.Form):
         help_text=gettext_lazy("Admin → API → New API key (read scope is enough)."),
     )
     api_username = forms.CharField(label=gettext_lazy("Acting user"), initial="system")
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        try:
+            check_url(url)  # refused now, not later in the worker with the key attached
+        except OutboundRefused as error:
+            raise forms.ValidationError(str(error)) from None
+        return url
 
 
 @workspace_page(post=Capability.IMPORT)

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from qunyun.ingest.platforms.discourse.forum_index import ForumIndex, as_int, needs_topic
 from qunyun.ingest.platforms.discourse.mapping import USED_FIELDS, PostMapper
 from qunyun.ingest.records import ActivityRecord, ChannelRecord
+from qunyun.outbound import OutboundRefused, check_url, guarded_opener
 
 Record = ChannelRecord | ActivityRecord
 Located = tuple[str, int, Any]  # (URL path, position in its page, post)
@@ -134,10 +135,10 @@ class DiscourseClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         parts = urlsplit(base_url.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise DiscourseSyncError(
-                _("“%(url)s” is not an http:// or https:// address.") % {"url": base_url}
-            )
+        try:
+            check_url(base_url)  # public addresses only (qunyun.outbound), before any key goes
+        except OutboundRefused as error:
+            raise DiscourseSyncError(str(error)) from None
         self.base_url = base_url.strip().rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
@@ -149,8 +150,9 @@ class DiscourseClient:
             "Accept": "application/json",
             "User-Agent": _user_agent(),
         }
-        self._opener = urllib.request.build_opener(
-            _SameSiteRedirects(parts.hostname, secure=parts.scheme == "https")
+        # Every connection, redirects included, passes the outbound guard again.
+        self._opener = guarded_opener(
+            _SameSiteRedirects(str(parts.hostname), secure=parts.scheme == "https")
         )
 
     # -- records -----------------------------------------------------------------------
@@ -283,6 +285,8 @@ class DiscourseClient:
                         % {"path": path, "size": MAX_RESPONSE_BYTES // (1024 * 1024)}
                     )
                 return body
+            except OutboundRefused as error:
+                raise DiscourseSyncError(str(error)) from None
             except urllib.error.HTTPError as error:
                 with error:
                     wait = self._wait_after(error, path, attempt)
