@@ -41,6 +41,16 @@ _MARKER_NOISE = re.compile(r"[.\s\u00a0\u202f]")
 class DateOrder(Enum):
     DAY_FIRST = "day_first"
     MONTH_FIRST = "month_first"
+    #: ``20-01-15``: a two-digit year, then month and day (Korean ``20. 1. 15.`` …).
+    YEAR_FIRST = "year_first"
+
+    @property
+    def label(self) -> str:
+        return {
+            DateOrder.DAY_FIRST: _("day first"),
+            DateOrder.MONTH_FIRST: _("month first"),
+            DateOrder.YEAR_FIRST: _("year first"),
+        }[self]
 
 
 @dataclass(slots=True)
@@ -50,6 +60,7 @@ class Prefix:
     a: str
     b: str
     c: str
+    sep: str
     hour: str
     minute: str
     second: str | None
@@ -75,6 +86,7 @@ def match_prefix(line: str) -> Prefix | None:
         a=found["a"],
         b=found["b"],
         c=found["c"],
+        sep=found["sep"],
         hour=found["h"],
         minute=found["mi"],
         second=found["s"],
@@ -90,77 +102,126 @@ def _year(text: str) -> int | None:
     return int(text) if len(text) == 4 else None
 
 
-class DateOrderScan:
-    """Gathers the evidence of every line, then decides day-first or month-first.
+#: The order a tie is settled in (and what a file that proves nothing is read as).
+_PREFERENCE = (DateOrder.DAY_FIRST, DateOrder.MONTH_FIRST, DateOrder.YEAR_FIRST)
 
-    A first number above 12 proves day-first, a second one above 12 proves month-first.
-    When no number does, the order under which the dates go backwards less often wins
-    (a chat is written in time order); a tie is read day-first and flagged as a guess
-    unless every date reads the same either way.
+
+def _reading(prefix: Prefix, order: DateOrder) -> tuple[int, int, int] | None:
+    """(year, month, day) of ``prefix`` read in ``order``; ``None`` if it cannot be a date
+    WhatsApp wrote (month 1–12, day 1–31; a two-digit year first is 09 or later)."""
+    if prefix.year_first:  # four digits first: year-first whatever the file's order
+        year, month, day = int(prefix.a), int(prefix.b), int(prefix.c)
+    elif order is DateOrder.YEAR_FIRST:
+        if len(prefix.a) != 2 or len(prefix.c) > 2 or int(prefix.a) < 9:
+            return None  # written zero-padded, and not before WhatsApp's 2009
+        year, month, day = 2000 + int(prefix.a), int(prefix.b), int(prefix.c)
+    else:
+        parsed = _year(prefix.c)
+        if parsed is None:
+            return None
+        first, second = int(prefix.a), int(prefix.b)
+        year = parsed
+        day, month = (first, second) if order is DateOrder.DAY_FIRST else (second, first)
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return year, month, day
+
+
+class DateOrderScan:
+    """Gathers the evidence of every line, then decides how the file writes its dates:
+    day first, month first, or a two-digit year first.
+
+    A line that cannot be a date in some order rules that order out (``15/01/21`` rules
+    out month-first; ``20-01-15`` rules out month-first too, but not day-first or
+    year-first). Of the orders left, the one under which the dates go backwards least
+    often wins (a chat is written in time order); a tie is settled day-first, then
+    month-first, and flagged as a guess unless every date reads the same either way.
     """
 
     def __init__(self) -> None:
-        self.day_line: int | None = None
-        self.month_line: int | None = None
-        self.day_key: tuple[int, int, int] | None = None  # the last date, read day-first
-        self.month_key: tuple[int, int, int] | None = None
-        self.day_backwards = 0  # how often the dates go back in time, read day-first
-        self.month_backwards = 0
-        self.ambiguous = 0  # lines whose date differs between the two orders
+        #: Per order: the first line it cannot read (and that line's date), if any.
+        self.ruled_out: dict[DateOrder, tuple[int, str]] = {}
+        self.last: dict[DateOrder, tuple[int, int, int]] = {}
+        self.backwards: dict[DateOrder, int] = dict.fromkeys(DateOrder, 0)
+        #: Per pair of orders: whether some line reads differently under them.
+        self.differ: set[frozenset[DateOrder]] = set()
+        self.lines = 0
 
     def add(self, prefix: Prefix, line: int) -> None:
-        a, b = int(prefix.a), int(prefix.b)
-        if prefix.year_first:
-            day_key = month_key = (a, b, int(prefix.c))
-        else:
-            if a > 12 and self.day_line is None:
-                self.day_line = line
-            if b > 12 and self.month_line is None:
-                self.month_line = line
-            year = _year(prefix.c) or 0
-            day_key, month_key = (year, b, a), (year, a, b)
-            self.ambiguous += a != b
-        if self.day_key is not None and day_key < self.day_key:
-            self.day_backwards += 1
-        if self.month_key is not None and month_key < self.month_key:
-            self.month_backwards += 1
-        self.day_key, self.month_key = day_key, month_key
+        self.lines += 1
+        readings: dict[DateOrder, tuple[int, int, int]] = {}
+        for order in DateOrder:
+            if order in self.ruled_out:
+                continue
+            reading = _reading(prefix, order)
+            if reading is None:
+                written = prefix.sep.join((prefix.a, prefix.b, prefix.c))
+                self.ruled_out[order] = (line, written)
+                continue
+            readings[order] = reading
+            last = self.last.get(order)
+            if last is not None and reading < last:
+                self.backwards[order] += 1
+            self.last[order] = reading
+        for order, reading in readings.items():
+            for other, other_reading in readings.items():
+                if other is not order and other_reading != reading:
+                    self.differ.add(frozenset((order, other)))
 
     def resolve(self, path: str) -> tuple[DateOrder, bool]:
-        """Return the order and whether it is a guess; refuse a file that proves both."""
-        if self.day_line is not None and self.month_line is not None:
-            raise ImportFormatError(
-                _(
-                    "The dates are written day-first on line %(day)d but month-first on "
-                    "line %(month)d."
-                )
-                % {"day": self.day_line, "month": self.month_line},
+        """Return the order and whether it is a guess; refuse a file no order can read."""
+        left = [order for order in _PREFERENCE if order not in self.ruled_out]
+        if not left:
+            raise self._contradiction(path)
+        best = min(left, key=lambda order: self.backwards[order])  # the first of a tie
+        rivals = [o for o in left if o is not best and self.backwards[o] == self.backwards[best]]
+        guessed = any(frozenset((best, rival)) in self.differ for rival in rivals)
+        return best, guessed
+
+    def _contradiction(self, path: str) -> ImportFormatError:
+        faults = sorted(
+            (line, _PREFERENCE.index(order), order, value)
+            for order, (line, value) in self.ruled_out.items()
+        )
+        first = faults[0]
+        other = next((fault for fault in faults if fault[0] != first[0]), None)
+        if other is None:
+            line, value = first[0], first[3]
+            return ImportFormatError(
+                _("The date %(value)s is not valid in any order (day, month or year first).")
+                % {"value": value},
                 path=path,
-                line=max(self.day_line, self.month_line),
+                line=line,
                 field="date",
             )
-        if self.day_line is not None:
-            return DateOrder.DAY_FIRST, False
-        if self.month_line is not None:
-            return DateOrder.MONTH_FIRST, False
-        day, month = self.day_backwards, self.month_backwards
-        if day != month:
-            return (DateOrder.DAY_FIRST if day < month else DateOrder.MONTH_FIRST), False
-        # Year-first dates, or only dates like 3/3/21, read the same either way.
-        return DateOrder.DAY_FIRST, self.ambiguous > 0
+        # Name two different lines, each with its date: the first that rules an order
+        # out, and the first later line that rules out another.
+        return ImportFormatError(
+            _(
+                "The dates contradict each other: %(a_value)s on line %(a_line)d cannot be "
+                "read %(a_order)s, and %(b_value)s on line %(b_line)d cannot be read "
+                "%(b_order)s; no single order reads the whole file."
+            )
+            % {
+                "a_value": first[3],
+                "a_line": first[0],
+                "a_order": first[2].label,
+                "b_value": other[3],
+                "b_line": other[0],
+                "b_order": other[2].label,
+            },
+            path=path,
+            line=other[0],
+            field="date",
+        )
 
 
 def local_time(prefix: Prefix, order: DateOrder) -> datetime | None:
     """Return the naive wall-clock time of ``prefix``; ``None`` if it is not a real one."""
-    if prefix.year_first:
-        year, month, day = int(prefix.a), int(prefix.b), int(prefix.c)
-    else:
-        parsed_year = _year(prefix.c)
-        if parsed_year is None:
-            return None
-        year = parsed_year
-        first, second = int(prefix.a), int(prefix.b)
-        day, month = (first, second) if order is DateOrder.DAY_FIRST else (second, first)
+    reading = _reading(prefix, order)
+    if reading is None:
+        return None
+    year, month, day = reading
     hour = int(prefix.hour)
     if prefix.marker:
         marker = _MARKER_NOISE.sub("", prefix.marker).lower()

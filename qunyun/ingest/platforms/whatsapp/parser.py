@@ -14,7 +14,6 @@ A ZIP is read in place, never extracted.
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,9 +46,11 @@ from qunyun.ingest.platforms.whatsapp.system import (
     GROUP_ACTIONS,
     PRIVATE_TEXT,
     SystemEvent,
+    is_encryption_notice,
     read_system,
     titled_event,
 )
+from qunyun.ingest.platforms.zip_guard import checked_members, open_zip
 from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
 
 SOURCE = "whatsapp"
@@ -71,15 +72,9 @@ def parse(path: Path, *, time_zone: str = TIME_ZONE) -> Iterator[Record]:
     if not is_zip(path):
         yield from _parse_chat(TextSource(str(path), lambda: path.open("rb")), path.stem, zone)
         return
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
-        # (NotImplementedError: a damaged header claiming a ZIP version nobody made)
-        raise ImportFormatError(
-            _("The file is not a readable ZIP archive."), path=str(path)
-        ) from None
+    archive = open_zip(path)
     with archive:
-        member = chat_member(archive, path)
+        member = chat_member(checked_members(archive, path), path)
         stem = PurePosixPath(member.filename).stem
         source = TextSource(f"{path}:{member.filename}", lambda: archive.open(member))
         try:
@@ -163,6 +158,8 @@ def split_sender(prefix: Prefix) -> tuple[str | None, str]:
     body = rest[colon + 2 :]
     if body.startswith("\u200e") and read_system(body).action != "system":
         return None, body
+    if is_encryption_notice(body, attributed=True):
+        return None, body  # "Pokemon Chat: Messages and calls are end-to-end encrypted …"
     return rest[:colon], body
 
 
@@ -209,9 +206,7 @@ class ChatReader:
             raise ImportFormatError(
                 _("The date and time are not valid (read %(order)s): %(value)r")
                 % {
-                    "order": _("day first")
-                    if self.scan.order is DateOrder.DAY_FIRST
-                    else _("month first"),
+                    "order": self.scan.order.label,
                     "value": f"{prefix.a}/{prefix.b}/{prefix.c} {prefix.hour}:{prefix.minute}",
                 },
                 path=self.path,

@@ -1,9 +1,10 @@
 """WhatsApp system lines ("Alice added Bob", "X 已退出") → what happened, to whom.
 
 System lines carry no "Name:" part on Android; iOS attributes them to the group's name
-and starts their text with U+200E. The texts follow the phone's language; English and
-Simplified Chinese are recognised (the table below), anything else is kept as a
-``service`` event with its text.
+and starts their text with U+200E (some exports credit the encryption banner to the
+chat's name without the mark). The texts follow the phone's language; English and
+Simplified Chinese are recognised (the table below), the encryption notice in some thirty
+languages, and anything else is kept as a ``service`` event with its text.
 """
 
 from __future__ import annotations
@@ -19,7 +20,51 @@ _A = r"(?P<actor>.+?)"
 #: A title in the quotes of any locale: "…", “…”, «…», „…“, 「…」, 『…』.
 _QUOTED = '["“«„「『](?P<title>.*)["”»“」』]'
 
-_E2E = re.compile(r"end-to-end encrypt|端到端加密", re.IGNORECASE)
+#: The end-to-end encryption notice, in the languages WhatsApp writes it ("Messages and
+#: calls are end-to-end encrypted …", "Messages to this group are now secured with
+#: end-to-end encryption …"): the phrase for "end to end" of each translation.
+_E2E = re.compile(
+    "|".join(
+        (
+            r"end-to-end",  # en, it, nl, pl, id and others keep the English term
+            r"端到端加密",  # zh-Hans
+            r"端對端加密",  # zh-Hant
+            r"點對點加密",  # zh-HK
+            r"de extremo a extremo",  # es
+            r"de ponta a ponta",  # pt
+            r"de ponta-a-ponta",  # pt (older)
+            r"de bout en bout",  # fr
+            r"ende-zu-ende",  # de
+            r"hujung ke hujung",  # ms
+            r"uçtan uca",  # tr
+            r"сквозн\w* шифрован",  # ru
+            r"наскрізн\w* шифруван",  # uk
+            r"бүтэн шифрлэлт",  # mn
+            r"بين الطرفين",  # ar
+            r"سرتاسری",  # fa
+            r"اینڈ ٹو اینڈ",  # ur
+            r"מקצה לקצה",  # he
+            r"एंड-टू-एंड",  # hi, mr
+            r"এন্ড-টু-এন্ড",  # bn
+            r"エンドツーエンド",  # ja
+            r"종단간 암호화|엔드투엔드",  # ko
+            r"mã hóa đầu cuối",  # vi
+            r"ต้นทางถึงปลายทาง",  # th
+            r"totalsträckskrypter",  # sv
+            r"ende-til-ende",  # da, nb
+            r"päästä päähän",  # fi
+            r"végpontok közötti",  # hu
+            r"end-to-end-kryptert",  # nb
+            r"από άκρο σε άκρο",  # el
+            r"mwanzo hadi mwisho",  # sw
+        )
+    ),
+    re.IGNORECASE,
+)
+#: The brand, as translations write it: a "Name: …" line is the notice only if it
+#: also names WhatsApp ("not even WhatsApp can read them"), so that a member writing
+#: about encryption is still a member writing.
+_BRAND = re.compile(r"whatsapp|واتساب|וואטסאפ|व्हाट्सएप|ワッツアップ|왓츠앱", re.IGNORECASE)
 _LIST = re.compile(r"\s*[,，、]\s*|\s+and\s+|\s*和\s+|\s+和\s*")
 
 
@@ -121,10 +166,22 @@ class SystemEvent:
     attrs: dict[str, Any] = field(default_factory=dict)
 
 
+def is_encryption_notice(text: str, *, attributed: bool = False) -> bool:
+    """Whether ``text`` is WhatsApp's end-to-end encryption notice, in any language.
+
+    ``attributed``: the text came after a "Name: " (an export that credits the banner to
+    the chat's name, with or without the U+200E mark); it must then name WhatsApp too.
+    """
+    line = text.split("\n", 1)[0]
+    if attributed and (len(line) > 400 or not _BRAND.search(line)):
+        return False  # (the cheap tests first: this runs on every message)
+    return bool(_E2E.search(line))
+
+
 def read_system(text: str) -> SystemEvent:
     """Return what the system line ``text`` says; an unknown line is a plain SERVICE."""
     line = text.split("\n", 1)[0].strip(MARKS + " ").rstrip(".。")
-    if _E2E.search(line):
+    if is_encryption_notice(line):
         return SystemEvent(ActivityKind.SERVICE, "encryption_notice")
     for rule in _RULES:
         found = rule.pattern.match(line)
