@@ -186,3 +186,18 @@ def test_attempts_during_the_lock_do_not_lengthen_it(
 
     after = login_retry_after("alice")
     assert before is not None and after is not None and after <= before
+
+
+def test_a_login_lasts_at_most_twelve_hours(client: Any, alice: Any, login_limit: int) -> None:
+    assert log_in(client, "alice", "alice-password-1").status_code == 302
+
+    assert client.cookies["sessionid"]["max-age"] == 12 * 3600
+
+
+def test_new_passwords_need_twelve_characters(alice: Any) -> None:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        validate_password("short-pw-11", alice)
+    validate_password("a-long-enough-one", alice)
