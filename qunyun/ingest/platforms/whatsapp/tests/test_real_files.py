@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qunyun.ingest.errors import ImportFormatError
-from qunyun.ingest.platforms.whatsapp.parser import parse
+from qunyun.ingest.platforms.whatsapp.tests.test_errors import errors_of
 from qunyun.ingest.platforms.whatsapp.tests.test_parser import activities, write
 from qunyun.ingest.records import ActivityKind, ActivityRecord
 
@@ -124,12 +123,6 @@ def test_a_day_first_file_is_still_day_first(tmp_path: Path) -> None:
     found = messages(write(tmp_path, "28/01/20, 09:05 - Mary: hi\n01/02/20, 09:06 - Tom: hello\n"))
 
     assert [r.occurred_at.date() for r in found] == [date(2020, 1, 28), date(2020, 2, 1)]
-
-
-def errors_of(path: Path) -> ImportFormatError:
-    with pytest.raises(ImportFormatError) as caught:
-        list(parse(path))
-    return caught.value
 
 
 def test_a_contradiction_names_two_different_lines(tmp_path: Path) -> None:
