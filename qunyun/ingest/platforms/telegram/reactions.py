@@ -10,20 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils.translation import gettext as _
 
+from qunyun.ingest.platforms.telegram.chat_context import ChatContext
 from qunyun.ingest.platforms.telegram.clock import parse_local, parse_unixtime
 from qunyun.ingest.platforms.telegram.content import reaction_key
 from qunyun.ingest.records import ActivityKind, ActivityRecord
 
-if TYPE_CHECKING:
-    from qunyun.ingest.platforms.telegram.parser import ChatReader
-
 
 def reaction_records(
-    reader: ChatReader, index: int, msg_id: int, message_time: datetime, reactions: list[Any]
+    reader: ChatContext, index: int, msg_id: int, message_time: datetime, reactions: list[Any]
 ) -> Iterator[ActivityRecord]:
     """Yield one REACTION, replying to the message, per reactor listed in ``recent``.
 
@@ -63,7 +61,7 @@ def reaction_records(
                 yield record
 
 
-def _local_time(reader: ChatReader, index: int, entry: dict[str, Any]) -> datetime | None:
+def _local_time(reader: ChatContext, index: int, entry: dict[str, Any]) -> datetime | None:
     """Return the reaction's time on the exporting PC, ``None`` if it has none."""
     if "date" not in entry:
         return None

@@ -10,14 +10,12 @@ resolve within the same chat.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils.translation import gettext as _
 
+from qunyun.ingest.platforms.telegram.chat_context import ChatContext
 from qunyun.ingest.records import ActivityKind, ActivityRecord, PersonRef
-
-if TYPE_CHECKING:
-    from qunyun.ingest.platforms.telegram.parser import ChatReader
 
 JOIN_ACTIONS = frozenset({"join_group_by_link", "join_group_by_request"})
 MEMBER_JOIN_ACTIONS = frozenset({"invite_members", "create_group"})
@@ -26,7 +24,7 @@ _KEPT_KEYS = ("title", "new_title", "message_id", "duration", "boosts")
 
 
 def service_records(
-    reader: ChatReader, index: int, msg_id: int, message: dict[str, Any]
+    reader: ChatContext, index: int, msg_id: int, message: dict[str, Any]
 ) -> Iterator[ActivityRecord]:
     """Yield the records of one service message of ``reader``'s chat.
 
@@ -75,7 +73,7 @@ def service_records(
 
 
 def _members(
-    reader: ChatReader, index: int, message: dict[str, Any]
+    reader: ChatContext, index: int, message: dict[str, Any]
 ) -> Iterator[tuple[int, str, bool]]:
     """Yield ``(position, name, is the actor)`` for each named member of the action.
 
