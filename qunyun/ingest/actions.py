@@ -1,10 +1,8 @@
-"""Start imports from the web (store the upload, record the run, queue the work), and
-what follows every import."""
+"""Start imports from the web: store the upload, record the run, queue the work."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,33 +11,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import get_valid_filename
 
-from qunyun.activity.snapshot import SnapshotRefresh, do_refresh_snapshot
 from qunyun.audit.actions import record_event
 from qunyun.ingest.models import ImportRun
-from qunyun.members.churn import do_train_churn_model
-from qunyun.members.models import ChurnModelRun
-from qunyun.members.scoring import ScoringRun, do_update_segments
-from qunyun.members.suggestions import SuggestionRun, do_find_duplicate_members
 from qunyun.workspaces.models import Workspace
-
-
-@dataclass
-class FollowUp:
-    duplicates: SuggestionRun
-    refresh: SnapshotRefresh
-    scoring: ScoringRun
-    churn: ChurnModelRun
-
-
-def do_after_import(workspace: Workspace, *, acting_user: Any = None) -> FollowUp:
-    """What follows every import, whoever started it: merge duplicates on strong evidence,
-    refresh the merge suggestions, bring the analytics snapshot up to date, then write
-    each member's segment and engagement score and retrain the churn model."""
-    duplicates = do_find_duplicate_members(workspace, acting_user=acting_user)
-    refresh = do_refresh_snapshot(workspace)
-    scoring = do_update_segments(workspace)
-    churn = do_train_churn_model(workspace, acting_user=acting_user)
-    return FollowUp(duplicates, refresh, scoring, churn)
 
 
 def do_queue_uploaded_import(

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.cache import cache
 from django_tasks import task
 
-from qunyun.ingest.actions import do_after_import
+from qunyun.ingest.after_import import do_after_import
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.models import ImportRun
 from qunyun.ingest.pipeline import do_import_records

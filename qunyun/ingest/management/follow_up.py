@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import OutputWrapper
 from django.utils.translation import gettext as _
 
-from qunyun.ingest.actions import FollowUp
+from qunyun.ingest.after_import import FollowUp
 from qunyun.members.churn import churn_problem_text
 from qunyun.members.models import ChurnModelRun
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from qunyun.ingest.actions import do_after_import
+from qunyun.ingest.after_import import do_after_import
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.management.follow_up import write_follow_up
 from qunyun.ingest.pipeline import do_import_records, workspace_for_import
