@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from qunyun.ingest.records import ActivityKind
-from qunyun.members.models import Member
+from qunyun.activity.kinds import ActivityKind
 from qunyun.workspaces.models import Workspace
 
 KIND_LABELS = {
@@ -83,7 +82,7 @@ class Activity(models.Model):
     )
     external_id = models.CharField(_("external id"), max_length=255)
     member = models.ForeignKey(
-        Member,
+        "members.Member",
         on_delete=models.CASCADE,
         related_name="activities",
         verbose_name=_("member"),

@@ -4,7 +4,7 @@ This module is the only bridge between the ORM and analytics: it appends new act
 (by id watermark) to Parquet part files under ``SNAPSHOT_DIR/<workspace id>/`` as Arrow,
 never row by row, and keeps the rollups (member × day, channel × hour of the week) next to
 them, filled from the same part. Analytics reads these files and nothing else. The text
-is read only to mark questions (``is_question``, :mod:`qunyun.analytics.questions`) and
+is read only to mark questions (``is_question``, :mod:`qunyun.activity.questions`) and
 is never stored.
 
 Layout::
@@ -42,10 +42,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from qunyun.activity.kinds import ACTIVE_KINDS, MESSAGE_KINDS, ActivityKind
 from qunyun.activity.models import Activity, Channel, SnapshotState
-from qunyun.analytics.questions import is_question
-from qunyun.ingest.records import ACTIVE_KINDS, MESSAGE_KINDS, ActivityKind
-from qunyun.members.models import Member
+from qunyun.activity.questions import is_question
 from qunyun.workspaces.models import Workspace
 
 FETCH_ROWS = 200_000
@@ -297,7 +296,8 @@ def _members_table(workspace: Workspace) -> pa.Table:
     # Every member on every refresh (a bot flag may have changed), read as plain rows, not
     # through the ORM's per-row converters: the ids, then the few bots' ids (half a
     # million members: ~1 s less).
-    table = Member._meta.db_table
+    # The member dimension of the stream: the table Activity.member points to.
+    table = Activity._meta.get_field("member").related_model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM {table} WHERE workspace_id = %s ORDER BY id",  # noqa: S608

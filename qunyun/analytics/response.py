@@ -23,9 +23,9 @@ import ibis
 import pandas as pd
 from ibis.expr.types import Table
 
+from qunyun.activity.kinds import MESSAGE_KINDS
 from qunyun.analytics.backend import execute_rows
 from qunyun.analytics.metrics import in_channel, metric
-from qunyun.ingest.records import MESSAGE_KINDS
 
 #: In a channel without reply links, the next message by someone else within this long.
 UNLINKED_RESPONSE_WINDOW = timedelta(hours=24)

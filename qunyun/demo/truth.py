@@ -10,9 +10,9 @@ from bisect import bisect_right
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from qunyun.activity.kinds import ACTIVE_KINDS, MESSAGE_KINDS, ActivityKind
 from qunyun.demo import texts
 from qunyun.demo.generator import _MESSAGE, _REPLY, DemoPlan, _Community, _Member
-from qunyun.ingest.records import ACTIVE_KINDS, MESSAGE_KINDS, ActivityKind
 
 
 def ground_truth(plan: DemoPlan) -> dict:

@@ -9,33 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
+# The kinds belong to the activity stream itself (qunyun.activity.kinds); parsers name
+# them through this module.
+from qunyun.activity.kinds import ACTIVE_KINDS, MESSAGE_KINDS, ActivityKind
 
-class ActivityKind(StrEnum):
-    """What a member did. The values are stored in ``Activity.kind``."""
-
-    MESSAGE = "message"
-    REPLY = "reply"
-    REACTION = "reaction"
-    POST = "post"
-    COMMENT = "comment"
-    JOIN = "join"
-    LEAVE = "leave"
-    EVENT_REGISTERED = "event_registered"
-    EVENT_ATTENDED = "event_attended"
-    SURVEY_ANSWERED = "survey_answered"
-    PURCHASE = "purchase"
-    SERVICE = "service"  # other platform events: pins, title changes, ...
-
-
-#: Kinds that make a member *active* on a day (docs/metrics.md).
-ACTIVE_KINDS = frozenset(
-    {ActivityKind.MESSAGE, ActivityKind.REPLY, ActivityKind.REACTION, ActivityKind.POST}
-)
-#: Kinds counted as chat messages a member wrote.
-MESSAGE_KINDS = frozenset({ActivityKind.MESSAGE, ActivityKind.REPLY})
+__all__ = [
+    "ACTIVE_KINDS",
+    "MESSAGE_KINDS",
+    "ActivityKind",
+    "ActivityRecord",
+    "ChannelRecord",
+    "PersonRef",
+]
 
 
 @dataclass(slots=True, frozen=True)

@@ -19,12 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from qunyun.activity.kinds import ACTIVE_KINDS
 from qunyun.activity.models import Activity
 from qunyun.activity.snapshot import snapshot_dir
 from qunyun.analytics.churn import ACTIVE_WINDOW, DEFAULT_K, ChurnResult, train_churn_model
 from qunyun.analytics.selectors import ensure_snapshot
 from qunyun.audit.actions import record_event
-from qunyun.ingest.records import ACTIVE_KINDS
 from qunyun.members.models import ChurnModelRun, Member
 from qunyun.workspaces.models import Workspace
 

@@ -8,8 +8,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Max, Min, Q
 
+from qunyun.activity.kinds import MESSAGE_KINDS
 from qunyun.activity.models import Activity
-from qunyun.ingest.records import MESSAGE_KINDS
 from qunyun.members.models import Member
 from qunyun.workspaces.models import Workspace
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qunyun.activity.models import Activity, Channel
-from qunyun.analytics.questions import _TWO_LETTERS, asks_question, is_question
+from qunyun.activity.questions import _TWO_LETTERS, asks_question, is_question
 from qunyun.analytics.selectors import workspace_kpis
 from qunyun.conftest import utc
 from qunyun.demo import texts
