@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "qunyun.activity",
     "qunyun.ingest",
     "qunyun.analytics",
+    "qunyun.privacy",
     "qunyun.dashboard",
     "qunyun.demo",
     "qunyun.backups",

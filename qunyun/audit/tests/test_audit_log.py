@@ -16,7 +16,7 @@ from qunyun.ingest.pipeline import do_import_records
 from qunyun.members.actions import do_tag_members
 from qunyun.members.merging import do_decide_suggestion, do_merge_members, do_unmerge_identity
 from qunyun.members.models import Identity, Member, MergeSuggestion
-from qunyun.members.privacy import do_erase_member, do_export_member
+from qunyun.privacy.actions import do_erase_member, do_export_member
 from qunyun.workspaces.actions import do_add_workspace_member, do_get_or_create_workspace
 from qunyun.workspaces.models import Role, Workspace
 from qunyun.workspaces.tokens import do_create_api_token, do_revoke_api_token

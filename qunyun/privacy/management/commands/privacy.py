@@ -16,13 +16,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from qunyun.members.models import Member
-from qunyun.members.privacy import (
+from qunyun.privacy.actions import (
     do_erase_member,
     do_export_member,
+    do_export_pseudonymized,
     do_purge_expired,
-    member_data_xlsx,
-    pseudonymized_export,
 )
+from qunyun.privacy.selectors import member_data_xlsx
 from qunyun.workspaces.models import Workspace
 
 
@@ -122,5 +122,5 @@ class Command(BaseCommand):
 
     def _pseudonymize(self, options: dict[str, Any]) -> None:
         workspace = self._workspace(options["workspace"])
-        Path(options["out"]).write_bytes(pseudonymized_export(workspace))
+        Path(options["out"]).write_bytes(do_export_pseudonymized(workspace))
         self.stdout.write(_("Wrote %(path)s.") % {"path": options["out"]})

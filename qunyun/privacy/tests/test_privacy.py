@@ -21,13 +21,8 @@ from qunyun.analytics.selectors import workspace_kpis
 from qunyun.backups.archive import backed_up_models
 from qunyun.members.merging import do_merge_members
 from qunyun.members.models import Member
-from qunyun.members.privacy import (
-    EXCLUDED,
-    EXPORTED,
-    do_purge_expired,
-    member_links,
-    pseudonymized_export,
-)
+from qunyun.privacy.actions import do_export_pseudonymized, do_purge_expired
+from qunyun.privacy.selectors import EXCLUDED, EXPORTED, member_links
 from qunyun.workspaces.models import Workspace
 
 CANARY_NAME = "Canary金丝雀Name7731"
@@ -170,8 +165,8 @@ def test_the_purge_command_skips_workspaces_without_a_policy(
 
 
 def test_the_pseudonymized_export_has_no_names_ids_or_text(community: Workspace) -> None:
-    first = zipfile.ZipFile(io.BytesIO(pseudonymized_export(community)))
-    second = zipfile.ZipFile(io.BytesIO(pseudonymized_export(community)))
+    first = zipfile.ZipFile(io.BytesIO(do_export_pseudonymized(community)))
+    second = zipfile.ZipFile(io.BytesIO(do_export_pseudonymized(community)))
     everything = b"".join(first.read(n) for n in first.namelist()).decode()
     for secret in (CANARY_NAME, CANARY_TEXT, CANARY_HANDLE, "Bob", "Carol", "hello"):
         assert secret not in everything

@@ -1,10 +1,10 @@
-"""Background work of the members app (Django's Tasks API)."""
+"""Background work of the privacy app (Django's Tasks API)."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from qunyun.members.privacy import do_purge_expired
+from qunyun.privacy.actions import do_purge_expired
 from qunyun.workspaces.models import Workspace
 
 
