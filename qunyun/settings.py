@@ -120,6 +120,8 @@ INSTALLED_APPS = [
     "qunyun.ingest",
     "qunyun.analytics",
     "qunyun.privacy",
+    "qunyun.team",
+    "qunyun.back_office",
     "qunyun.dashboard",
     "qunyun.demo",
     "qunyun.backups",

@@ -31,7 +31,7 @@ from qunyun.ingest.read_ahead import read_ahead
 from qunyun.ingest.records import ActivityRecord, ChannelRecord
 from qunyun.ingest.rows import Batch, compact
 from qunyun.members.stats import do_refresh_member_stats, write_member_figures
-from qunyun.workspaces.actions import do_get_or_create_workspace
+from qunyun.team.actions import do_get_or_create_workspace
 from qunyun.workspaces.models import Workspace
 
 Progress = Callable[[int], None]

@@ -1,26 +1,19 @@
-"""Create, check and revoke API tokens (hashed at rest).
+"""API tokens at rest (hashed) and the check of one on every request.
 
-A token never outranks its user: it is created with at most the user's capabilities,
-and on every request it may do only what both its own role and the user's role *now*
-allow (a demoted user's tokens are demoted with them; a removed or deactivated user's
-tokens stop).
+A token never outranks its user: on every request it may do only what both its own
+role and the user's role *now* allow (a demoted user's tokens are demoted with them; a
+removed or deactivated user's tokens stop). Issuing and revoking are audited writes in
+``qunyun/team/actions.py``, which also refuses a token above its user's role.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
-from typing import Any
 
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from qunyun.audit.actions import record_event
-from qunyun.workspaces.access import role_of
-from qunyun.workspaces.models import ApiToken, Role, Workspace, WorkspaceMembership
-from qunyun.workspaces.permissions import within
+from qunyun.workspaces.models import ApiToken, Role, WorkspaceMembership
 
 TOKEN_PREFIX = "qy_"  # noqa: S105 — a marker, not a secret
 
@@ -29,53 +22,8 @@ class TokenRoleError(PermissionError):
     """A token was asked for a role its user does not hold (the message says which)."""
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-@transaction.atomic
-def do_create_api_token(
-    workspace: Workspace, user: Any, *, name: str, role: str | None = None
-) -> tuple[ApiToken, str]:
-    """A new token for ``user`` in ``workspace``; returns the row and the secret (once).
-
-    The token's role is at most the user's own role in the workspace: a role that could
-    do anything the user may not raises :class:`TokenRoleError` and creates nothing.
-    """
-    user_role = role_of(user, workspace)
-    if user_role is None:
-        raise TokenRoleError(_("The user is not a member of this workspace."))
-    role = role or user_role
-    if not within(role, user_role):
-        raise TokenRoleError(
-            _(
-                "A token may not outrank its user: %(user)s is %(user_role)s in this "
-                "workspace, so the token cannot be %(role)s."
-            )
-            % {
-                "user": user.get_username(),
-                "user_role": Role(user_role).label,
-                "role": Role(role).label,
-            }
-        )
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(30)
-    token = ApiToken.objects.create(
-        user=user,
-        workspace=workspace,
-        role=role,
-        name=name[:100],
-        prefix=secret[:10],
-        token_hash=_hash(secret),
-    )
-    record_event(
-        "api_token_created",
-        workspace=workspace,
-        actor=user,
-        target=f"token:{token.pk}",
-        name=token.name,
-        role=token.role,
-    )
-    return token, secret
 
 
 def find_api_token(secret: str) -> ApiToken | None:
@@ -93,7 +41,7 @@ def find_api_token(secret: str) -> ApiToken | None:
     token = (
         ApiToken.objects.select_related("user", "workspace")
         .annotate(user_role=Subquery(current_role))
-        .filter(token_hash=_hash(secret), revoked_at__isnull=True, user__is_active=True)
+        .filter(token_hash=token_hash(secret), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if token is None:
@@ -106,15 +54,3 @@ def find_api_token(secret: str) -> ApiToken | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
-
-
-@transaction.atomic
-def do_revoke_api_token(token: ApiToken, *, acting_user: Any) -> None:
-    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
-    record_event(
-        "api_token_revoked",
-        workspace=token.workspace,
-        actor=acting_user,
-        target=f"token:{token.pk}",
-        name=token.name,
-    )

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from qunyun.audit.models import AuditEvent
+from qunyun.team.actions import do_create_api_token
 from qunyun.workspaces.models import Workspace
-from qunyun.workspaces.tokens import do_create_api_token
 
 
 @pytest.fixture

@@ -17,9 +17,13 @@ from qunyun.members.actions import do_tag_members
 from qunyun.members.merging import do_decide_suggestion, do_merge_members, do_unmerge_identity
 from qunyun.members.models import Identity, Member, MergeSuggestion
 from qunyun.privacy.actions import do_erase_member, do_export_member
-from qunyun.workspaces.actions import do_add_workspace_member, do_get_or_create_workspace
+from qunyun.team.actions import (
+    do_add_workspace_member,
+    do_create_api_token,
+    do_get_or_create_workspace,
+    do_revoke_api_token,
+)
 from qunyun.workspaces.models import Role, Workspace
-from qunyun.workspaces.tokens import do_create_api_token, do_revoke_api_token
 
 
 @pytest.fixture

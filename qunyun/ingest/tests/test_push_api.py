@@ -6,8 +6,8 @@ import pytest
 
 from qunyun.activity.models import Activity
 from qunyun.audit.models import AuditEvent
+from qunyun.team.actions import do_create_api_token, do_revoke_api_token
 from qunyun.workspaces.models import Role, WorkspaceMembership
-from qunyun.workspaces.tokens import do_create_api_token, do_revoke_api_token
 
 URL = "/api/v1/workspaces/acme/activities"
 

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from qunyun.activity.models import Activity
+from qunyun.team.actions import do_create_api_token
 from qunyun.workspaces.models import Workspace
-from qunyun.workspaces.tokens import do_create_api_token
 
 URL = "/api/v1/workspaces/acme/activities"
 

@@ -17,8 +17,8 @@ from schemathesis.checks import positive_data_acceptance
 
 from qunyun.conftest import message, utc
 from qunyun.ingest.pipeline import do_import_records
+from qunyun.team.actions import do_create_api_token
 from qunyun.workspaces.models import Workspace
-from qunyun.workspaces.tokens import do_create_api_token
 from qunyun.wsgi import application
 
 EXAMPLES_PER_OPERATION = 25

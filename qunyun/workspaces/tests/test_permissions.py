@@ -20,10 +20,9 @@ from qunyun.ingest.models import ImportRun
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.members.actions import do_tag_members
 from qunyun.members.models import Identity, Member, MergeSuggestion
-from qunyun.workspaces.actions import do_add_workspace_member
+from qunyun.team.actions import do_add_workspace_member, do_create_api_token
 from qunyun.workspaces.models import Role, Workspace
 from qunyun.workspaces.permissions import ROLE_CAPABILITIES, Capability
-from qunyun.workspaces.tokens import do_create_api_token
 
 ROLES = [Role.OWNER, Role.ADMIN, Role.OPERATOR, Role.ANALYST, Role.MODERATOR]
 SECURITY_DOC = Path(__file__).resolve().parents[3] / "docs" / "security.md"

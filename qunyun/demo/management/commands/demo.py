@@ -23,7 +23,7 @@ from qunyun.members.actions import do_tag_members
 from qunyun.members.churn import do_train_churn_model
 from qunyun.members.models import Member
 from qunyun.members.scoring import do_update_segments
-from qunyun.workspaces.actions import do_add_workspace_member, do_get_or_create_workspace
+from qunyun.team.actions import do_add_workspace_member, do_get_or_create_workspace
 from qunyun.workspaces.models import Role, Workspace
 
 DEMO_USERNAME = "demo"

@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from qunyun.team.actions import do_create_api_token, do_revoke_api_token
 from qunyun.workspaces.models import ApiToken, Role, Workspace
-from qunyun.workspaces.tokens import do_create_api_token, do_revoke_api_token
 
 
 class Command(BaseCommand):

@@ -9,9 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from qunyun.team.actions import do_create_api_token
 from qunyun.workspaces.models import ApiToken, Role, Workspace, WorkspaceMembership
 from qunyun.workspaces.permissions import ROLE_CAPABILITIES, within
-from qunyun.workspaces.tokens import TokenRoleError, do_create_api_token
+from qunyun.workspaces.tokens import TokenRoleError
 
 PUSH = "/api/v1/workspaces/acme/activities"
 MEMBERS = "/api/v1/workspaces/acme/members"

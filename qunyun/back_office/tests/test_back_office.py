@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from qunyun.audit.models import AuditEvent
 from qunyun.members.models import Member
-from qunyun.workspaces.actions import do_add_workspace_member
+from qunyun.team.actions import do_add_workspace_member
 from qunyun.workspaces.models import Role, Workspace
 
 

@@ -1,0 +1,138 @@
+"""The back office: every model an operator may need to look up or fix by hand, in the
+Django admin, scoped to the workspaces where the staff user's role holds ``back_office``
+and audited like the same change made elsewhere (admin_scope.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from qunyun.activity.models import Activity, Channel, SnapshotState
+from qunyun.audit.models import AuditEvent
+from qunyun.back_office.admin_scope import WorkspaceScoped, WorkspaceScopedAdmin
+from qunyun.ingest.models import ImportRun
+from qunyun.members.models import ChurnModelRun, Identity, Member, Tag
+from qunyun.workspaces.models import Workspace, WorkspaceMembership
+
+
+class MembershipInline(WorkspaceScoped, admin.TabularInline):
+    model = WorkspaceMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(WorkspaceScopedAdmin):
+    workspace_field = ""
+    list_display = ["name", "slug", "time_zone", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(WorkspaceMembership)
+class WorkspaceMembershipAdmin(WorkspaceScopedAdmin):
+    list_display = ["user", "workspace", "role", "created_at"]
+    list_filter = ["role", "workspace"]
+    search_fields = ["user__username", "workspace__name"]
+
+
+class IdentityInline(WorkspaceScoped, admin.TabularInline):
+    model = Identity
+    extra = 0
+    fields = ["platform", "external_id", "handle", "display_name", "is_bot"]
+
+
+@admin.register(Member)
+class MemberAdmin(WorkspaceScopedAdmin):
+    list_display = ["display_name", "workspace", "first_seen_at", "last_seen_at", "message_count"]
+    list_filter = ["workspace", "is_bot", "tags"]
+    search_fields = ["display_name", "identities__handle", "identities__external_id"]
+    filter_horizontal = ["tags"]
+    inlines = [IdentityInline]
+
+
+@admin.register(Identity)
+class IdentityAdmin(WorkspaceScopedAdmin):
+    list_display = ["display_name", "platform", "external_id", "handle", "member", "workspace"]
+    list_filter = ["platform", "workspace", "is_bot"]
+    search_fields = ["display_name", "handle", "external_id"]
+    raw_id_fields = ["member"]
+
+
+@admin.register(Tag)
+class TagAdmin(WorkspaceScopedAdmin):
+    list_display = ["name", "workspace", "color"]
+    list_filter = ["workspace"]
+    search_fields = ["name"]
+
+
+@admin.register(ChurnModelRun)
+class ChurnModelRunAdmin(WorkspaceScopedAdmin):
+    list_display = ["workspace", "trained_at", "status", "horizon_days", "auc", "precision_at_k"]
+    list_filter = ["workspace", "status"]
+    readonly_fields = [f.name for f in ChurnModelRun._meta.fields]
+
+
+@admin.register(Channel)
+class ChannelAdmin(WorkspaceScopedAdmin):
+    list_display = ["name", "platform", "external_id", "kind", "workspace"]
+    list_filter = ["platform", "workspace"]
+    search_fields = ["name", "external_id"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(WorkspaceScopedAdmin):
+    list_display = ["occurred_at", "kind", "member", "channel", "source", "short_text"]
+    list_filter = ["kind", "source", "workspace"]
+    search_fields = ["text", "external_id"]
+    raw_id_fields = ["member", "channel", "import_run"]
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+    @admin.display(description=_("text"))
+    def short_text(self, obj: Activity) -> str:
+        return obj.text[:80]
+
+
+@admin.register(SnapshotState)
+class SnapshotStateAdmin(WorkspaceScopedAdmin):
+    list_display = ["workspace", "activity_watermark", "generation", "refreshed_at"]
+    readonly_fields = ["activity_watermark", "members_version", "generation", "refreshed_at"]
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(WorkspaceScopedAdmin):
+    list_display = [
+        "started_at",
+        "workspace",
+        "format",
+        "file_name",
+        "status",
+        "records_read",
+        "activities_added",
+        "duration_seconds",
+    ]
+    list_filter = ["status", "format", "workspace"]
+    search_fields = ["file_name"]
+    readonly_fields = [f.name for f in ImportRun._meta.fields]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(WorkspaceScopedAdmin):
+    list_display = ["created_at", "workspace", "actor", "action", "target"]
+    list_filter = ["action", "workspace"]
+    search_fields = ["action", "target"]
+    readonly_fields = ["created_at", "workspace", "actor", "action", "target", "params"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
