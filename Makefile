@@ -28,6 +28,7 @@ lint: install
 	$(BIN)/ruff check qunyun benchmarks
 	$(BIN)/ruff format --check qunyun benchmarks
 	$(BIN)/bandit -r qunyun -x '*/tests/*' --severity-level high --confidence-level high -q
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy qunyun
