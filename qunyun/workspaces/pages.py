@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,8 +24,14 @@ def roles_with(capability: Capability) -> frozenset[str]:
 
 #: Roles that may change members (merge, unmerge, tag). Analysts only read.
 MEMBER_EDITORS = roles_with(Capability.EDIT_MEMBERS)
-#: Roles that may read the audit log.
-AUDIT_READERS = roles_with(Capability.READ_AUDIT)
+
+
+class WorkspaceRequest(HttpRequest):
+    """The request a workspace page receives: a logged-in user whose role in the
+    workspace ``workspace_page`` has read and checked (healthchecks'
+    ``AuthenticatedHttpRequest``)."""
+
+    workspace_role: str
 
 
 def workspace_page(
@@ -33,7 +39,6 @@ def workspace_page(
     *,
     capability: Capability = Capability.VIEW,
     post: Capability | None = None,
-    roles: Collection[str] | None = None,
 ) -> Any:
     """A logged-in page of one workspace — the only way a view reaches a workspace.
 
@@ -43,8 +48,6 @@ def workspace_page(
     the next visit, and times are shown in its time zone. The capabilities are recorded
     on the view (``workspace_capabilities``) for the permission tests.
     """
-    if roles is not None:  # the older spelling: the capability whose roles these are
-        capability = next(c for c in Capability if roles_with(c) == frozenset(roles))
 
     def decorate(inner: WorkspaceView) -> WorkspaceView:
         @login_required
@@ -52,13 +55,14 @@ def workspace_page(
         def wrapper(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponse:
             workspace, role = workspace_and_role(request.user, slug)
             needed = post if (post is not None and request.method == "POST") else capability
-            if not may(role, needed):
+            if role is None or not may(role, needed):
                 raise PermissionDenied
             if request.session.get("workspace") != workspace.slug:
                 request.session["workspace"] = workspace.slug  # a session write: only on change
-            request.workspace_role = role  # type: ignore[attr-defined]
+            page_request = cast(WorkspaceRequest, request)
+            page_request.workspace_role = role
             with timezone.override(zoneinfo.ZoneInfo(workspace.time_zone)):
-                return inner(request, workspace, **kwargs)
+                return inner(page_request, workspace, **kwargs)
 
         wrapper.workspace_capabilities = {  # type: ignore[attr-defined]
             "GET": capability,
