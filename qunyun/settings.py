@@ -279,6 +279,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Web worker processes of `qunyun serve` (0: 2 × cores + 1).
+WEB_WORKERS = env_int("QUNYUN_WEB_WORKERS", 0)
+
 # Behind a TLS-terminating proxy in production (QUNYUN_HTTPS=1): secure cookies, HSTS,
 # redirect plain HTTP. `qunyun check --deploy` is clean with it (docs/security.md).
 HTTPS = env_bool("QUNYUN_HTTPS", False)

@@ -55,7 +55,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("QUNYUN_WEB_WORKERS", "0")) or default_workers(),
+            default=settings.WEB_WORKERS or default_workers(),
             help="web worker processes (default: 2 × cores + 1)",
         )
         parser.add_argument(
