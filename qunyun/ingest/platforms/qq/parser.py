@@ -32,6 +32,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms.people import PersonCache
 from qunyun.ingest.platforms.qq.notices import SYSTEM_SENDERS, read_notice
 from qunyun.ingest.platforms.whatsapp.lines import (
     LocalZone,
@@ -104,7 +105,7 @@ class ExportReader:
         self.current: Header | None = None
         self.content: list[str] = []
         self.held: list[str] = []  # separator lines that may open a new block
-        self.people: dict[tuple[str, str], PersonRef] = {}  # (frozen, so shared)
+        self.people = PersonCache(_author)
 
     def error(self, problem: str, line: int, field: str | None = None) -> ImportFormatError:
         return ImportFormatError(problem, path=self.path, line=line, field=field)
@@ -274,16 +275,7 @@ class ExportReader:
         return [self.activity(header, base, ActivityKind.MESSAGE, self.author(header), text, attrs)]
 
     def author(self, header: Header) -> PersonRef:
-        key = (header.sender_id, header.name)
-        author = self.people.get(key)
-        if author is None:
-            # An account named by e-mail logs in with it: a fact QQ verified, kept as such.
-            email = header.sender_id if "@" in header.sender_id else ""
-            author = PersonRef(header.sender_id, header.name, email=email)
-            if len(self.people) > 10_000:
-                self.people.clear()
-            self.people[key] = author
-        return author
+        return self.people.get((header.sender_id, header.name))
 
     def activity(
         self,
@@ -304,6 +296,13 @@ class ExportReader:
             text=text,
             attrs=attrs,
         )
+
+
+def _author(key: tuple[str, str]) -> PersonRef:
+    sender_id, name = key
+    # An account named by e-mail logs in with it: a fact QQ verified, kept as such.
+    email = sender_id if "@" in sender_id else ""
+    return PersonRef(sender_id, name, email=email)
 
 
 def _channel_kind(group: str) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ZIP_READ_ERRORS, ImportFormatError
+from qunyun.ingest.platforms.people import PersonCache
 from qunyun.ingest.platforms.whatsapp.archive import chat_member, is_zip, name_from_stem
 from qunyun.ingest.platforms.whatsapp.content import SYSTEM, message_body, person
 from qunyun.ingest.platforms.whatsapp.dates import (
@@ -182,7 +183,7 @@ class ChatReader:
         self.scan = scan
         self.zone = zone
         self.counter = OccurrenceCounter()
-        self.people: dict[str, PersonRef] = {}  # (frozen, so shared)
+        self.people = PersonCache(person)
 
     def records(self, lines: Iterator[tuple[int, int, str]]) -> Iterator[ActivityRecord]:
         entry: Entry | None = None
@@ -226,12 +227,7 @@ class ChatReader:
         return [self.activity(entry, base, ActivityKind.MESSAGE, author, body, attrs)]
 
     def person(self, name: str) -> PersonRef:
-        found = self.people.get(name)
-        if found is None:
-            if len(self.people) > 10_000:
-                self.people.clear()
-            found = self.people[name] = person(name)
-        return found
+        return self.people.get(name)
 
     def base_id(self, entry: Entry, author: PersonRef) -> str:
         who = author.external_id or ""

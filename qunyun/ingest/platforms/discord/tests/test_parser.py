@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from qunyun.ingest.platforms import get_parser
-from qunyun.ingest.platforms.checks import kinds_per_channel
 from qunyun.ingest.platforms.discord.parser import parse
 from qunyun.ingest.platforms.discord.people import avatar_hash
 from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
+from qunyun.ingest.tests.parser_checks import kinds_per_channel
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GENERAL = FIXTURES / "general_2024.json"

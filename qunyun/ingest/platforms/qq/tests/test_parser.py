@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.platforms import get_parser
-from qunyun.ingest.platforms.checks import kinds_per_channel
 from qunyun.ingest.platforms.qq.parser import parse
 from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
+from qunyun.ingest.tests.parser_checks import kinds_per_channel
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GROUP = FIXTURES / "group_utf8_bom.txt"

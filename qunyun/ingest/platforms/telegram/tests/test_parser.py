@@ -22,10 +22,10 @@ from django.utils import translation
 
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.platforms import get_parser
-from qunyun.ingest.platforms.checks import kinds_per_channel
 from qunyun.ingest.platforms.telegram import faults, loading, streaming
 from qunyun.ingest.platforms.telegram.parser import parse
 from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
+from qunyun.ingest.tests.parser_checks import kinds_per_channel
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SUPERGROUP = FIXTURES / "supergroup.json"

@@ -1,4 +1,5 @@
-"""Checks every platform parser's tests make of what it yields (imported by the tests)."""
+"""Checks every platform parser's tests make of what it yields; test support, kept out of the
+production package so nothing at run time can lean on it."""
 
 from __future__ import annotations
 
