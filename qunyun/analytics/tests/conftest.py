@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +18,11 @@ from qunyun.demo.generator import generate
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.workspaces.models import Workspace
 
-SMALL_DATA_CONF = (
-    "spark.sql.codegen.wholeStage=false;"
-    "spark.sql.shuffle.partitions=1;"
-    "spark.sql.adaptive.enabled=false"
-)
+SMALL_DATA_CONF = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.shuffle.partitions": "1",
+    "spark.sql.adaptive.enabled": "false",
+}
 
 
 @pytest.fixture(scope="session")
@@ -38,16 +37,14 @@ def spark() -> Iterator[Any]:
     # Settings for many small queries on small data (each compute_kpis is ~30 queries):
     # no code generation, one shuffle partition, no adaptive re-planning. About 40% less
     # time here; a cluster over big data wants Spark's defaults (docs/scale-out.md).
-    previous = os.environ.get("QUNYUN_SPARK_CONF")
-    os.environ["QUNYUN_SPARK_CONF"] = SMALL_DATA_CONF
+    # The session is made once and kept (backend._spark is cached), so the settings only
+    # need to hold while it starts.
     try:
-        yield backend.connect("spark")
+        with override_settings(SPARK_CONF=SMALL_DATA_CONF):
+            con = backend.connect("spark")
+        yield con
     finally:
         backend.stop_spark()
-        if previous is None:
-            os.environ.pop("QUNYUN_SPARK_CONF", None)
-        else:
-            os.environ["QUNYUN_SPARK_CONF"] = previous
 
 
 @pytest.fixture(scope="session")
