@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -65,29 +64,6 @@ def _spark() -> Any:
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel(settings.SPARK_LOG_LEVEL)
     return ibis.pyspark.connect(session)
-
-
-def stop_spark() -> None:
-    """Stop the Spark session and its JVM, if one was started (tests, shutdown)."""
-    if not _spark.cache_info().currsize:
-        return
-    from pyspark import SparkContext
-
-    _spark().disconnect()  # stops the session and its context
-    _spark.cache_clear()
-    gateway = SparkContext._gateway
-    if gateway is not None:
-        gateway.shutdown()
-        proc = getattr(gateway, "proc", None)
-        if proc is not None:  # the JVM exits when its stdin closes
-            proc.stdin.close()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()  # a busy JVM may not notice: it holds nothing we need
-                proc.wait(timeout=15)
-        SparkContext._gateway = None
-        SparkContext._jvm = None
 
 
 def connect(backend: str | None = None) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,29 @@ SMALL_DATA_CONF = {
 }
 
 
+def stop_spark() -> None:
+    """Stop the Spark session and its JVM, if one was started, so none outlives the run."""
+    if not backend._spark.cache_info().currsize:
+        return
+    from pyspark import SparkContext
+
+    backend._spark().disconnect()  # stops the session and its context
+    backend._spark.cache_clear()
+    gateway = SparkContext._gateway
+    if gateway is not None:
+        gateway.shutdown()
+        proc = getattr(gateway, "proc", None)
+        if proc is not None:  # the JVM exits when its stdin closes
+            proc.stdin.close()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()  # a busy JVM may not notice: it holds nothing we need
+                proc.wait(timeout=15)
+        SparkContext._gateway = None
+        SparkContext._jvm = None
+
+
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     """The Spark backend's Ibis connection (``local[2]``), started once per run.
@@ -44,7 +68,7 @@ def spark() -> Iterator[Any]:
             con = backend.connect("spark")
         yield con
     finally:
-        backend.stop_spark()
+        stop_spark()
 
 
 @pytest.fixture(scope="session")
