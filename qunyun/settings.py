@@ -248,9 +248,31 @@ CACHES = {
 MAX_UPLOAD_MB = env_int("QUNYUN_MAX_UPLOAD_MB", 2048, minimum=1)
 UPLOAD_DIR = DATA_DIR / "uploads"
 
+
+def env_spark_conf(name: str) -> dict[str, str]:
+    """``key=value;key=value`` (empty items skipped) as a dict of Spark settings."""
+    conf: dict[str, str] = {}
+    for item in os.environ.get(name, "").split(";"):
+        if not item.strip():
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ImproperlyConfigured(f"{name}: {item!r} is not key=value")
+        conf[key.strip()] = value.strip()
+    return conf
+
+
 # Analytics (DESIGN.md §3): the Parquet snapshot lives in the data dir.
 SNAPSHOT_DIR = DATA_DIR / "snapshots"
 ANALYTICS_BACKEND = env_choice("QUNYUN_ANALYTICS_BACKEND", "duckdb", {"duckdb", "spark"})
+ANALYTICS_THREADS = env_int("QUNYUN_ANALYTICS_THREADS", 2, minimum=1)  # DuckDB's threads
+# Spark (docs/scale-out.md): the cluster, further ``spark.*`` settings, its log level.
+SPARK_MASTER = os.environ.get("QUNYUN_SPARK_MASTER") or "local[2]"
+SPARK_CONF = env_spark_conf("QUNYUN_SPARK_CONF")
+_SPARK_LOG_LEVELS = {"ALL", "DEBUG", "ERROR", "FATAL", "INFO", "OFF", "TRACE", "WARN"}
+SPARK_LOG_LEVEL = env_choice(  # Spark reads the level in either case
+    "QUNYUN_SPARK_LOG_LEVEL", "ERROR", _SPARK_LOG_LEVELS | {v.lower() for v in _SPARK_LOG_LEVELS}
+)
 
 SESSION_COOKIE_HTTPONLY = True
 # A login lasts at most this long (OWASP ASVS 3.3.2 asks for re-authentication after 12

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,61 +31,39 @@ SIDE_BY_SIDE = 2
 def _duckdb() -> Any:
     from django.conf import settings
 
-    threads = os.environ.get("QUNYUN_ANALYTICS_THREADS", "2")
     # Spills of big queries go under the data dir, not into whatever folder we run from.
     spill = Path(settings.DATA_DIR) / "tmp" / "duckdb"
     spill.mkdir(parents=True, exist_ok=True)
-    return ibis.duckdb.connect(threads=int(threads), temp_directory=str(spill))
+    return ibis.duckdb.connect(threads=settings.ANALYTICS_THREADS, temp_directory=str(spill))
 
 
 @cache
 def _spark() -> Any:
-    """PySpark through Ibis; ``QUNYUN_SPARK_MASTER`` (default ``local[2]``) picks the cluster.
+    """PySpark through Ibis; ``settings.SPARK_MASTER`` (default ``local[2]``) picks the cluster.
 
-    Extra ``spark.*`` settings come from ``QUNYUN_SPARK_CONF`` ("key=value;key=value"), for
-    example executor memory or the driver's ports on a cluster (docs/scale-out.md).
+    Extra ``spark.*`` settings come from ``settings.SPARK_CONF`` (``QUNYUN_SPARK_CONF``,
+    "key=value;key=value"), for example executor memory or the driver's ports on a
+    cluster (docs/scale-out.md).
     """
+    from django.conf import settings
     from pyspark.sql import SparkSession
 
+    # Read by Spark's own launch scripts from the environment, not from the builder: the
+    # driver binds to loopback unless the operator set another address (docs/scale-out.md).
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = (
-        SparkSession.builder.master(os.environ.get("QUNYUN_SPARK_MASTER", "local[2]"))
+        SparkSession.builder.master(settings.SPARK_MASTER)
         .appName("qunyun")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.ui.showConsoleProgress", "false")
     )
-    for item in os.environ.get("QUNYUN_SPARK_CONF", "").split(";"):
-        key, sep, value = item.partition("=")
-        if sep and key.strip():
-            builder = builder.config(key.strip(), value.strip())
+    for key, value in settings.SPARK_CONF.items():
+        builder = builder.config(key, value)
     session = builder.getOrCreate()
-    session.sparkContext.setLogLevel(os.environ.get("QUNYUN_SPARK_LOG_LEVEL", "ERROR"))
+    session.sparkContext.setLogLevel(settings.SPARK_LOG_LEVEL)
     return ibis.pyspark.connect(session)
-
-
-def stop_spark() -> None:
-    """Stop the Spark session and its JVM, if one was started (tests, shutdown)."""
-    if not _spark.cache_info().currsize:
-        return
-    from pyspark import SparkContext
-
-    _spark().disconnect()  # stops the session and its context
-    _spark.cache_clear()
-    gateway = SparkContext._gateway
-    if gateway is not None:
-        gateway.shutdown()
-        proc = getattr(gateway, "proc", None)
-        if proc is not None:  # the JVM exits when its stdin closes
-            proc.stdin.close()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()  # a busy JVM may not notice: it holds nothing we need
-                proc.wait(timeout=15)
-        SparkContext._gateway = None
-        SparkContext._jvm = None
 
 
 def connect(backend: str | None = None) -> Any:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,11 +19,34 @@ from qunyun.demo.generator import generate
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.workspaces.models import Workspace
 
-SMALL_DATA_CONF = (
-    "spark.sql.codegen.wholeStage=false;"
-    "spark.sql.shuffle.partitions=1;"
-    "spark.sql.adaptive.enabled=false"
-)
+SMALL_DATA_CONF = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.shuffle.partitions": "1",
+    "spark.sql.adaptive.enabled": "false",
+}
+
+
+def stop_spark() -> None:
+    """Stop the Spark session and its JVM, if one was started, so none outlives the run."""
+    if not backend._spark.cache_info().currsize:
+        return
+    from pyspark import SparkContext
+
+    backend._spark().disconnect()  # stops the session and its context
+    backend._spark.cache_clear()
+    gateway = SparkContext._gateway
+    if gateway is not None:
+        gateway.shutdown()
+        proc = getattr(gateway, "proc", None)
+        if proc is not None:  # the JVM exits when its stdin closes
+            proc.stdin.close()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()  # a busy JVM may not notice: it holds nothing we need
+                proc.wait(timeout=15)
+        SparkContext._gateway = None
+        SparkContext._jvm = None
 
 
 @pytest.fixture(scope="session")
@@ -38,16 +61,14 @@ def spark() -> Iterator[Any]:
     # Settings for many small queries on small data (each compute_kpis is ~30 queries):
     # no code generation, one shuffle partition, no adaptive re-planning. About 40% less
     # time here; a cluster over big data wants Spark's defaults (docs/scale-out.md).
-    previous = os.environ.get("QUNYUN_SPARK_CONF")
-    os.environ["QUNYUN_SPARK_CONF"] = SMALL_DATA_CONF
+    # The session is made once and kept (backend._spark is cached), so the settings only
+    # need to hold while it starts.
     try:
-        yield backend.connect("spark")
+        with override_settings(SPARK_CONF=SMALL_DATA_CONF):
+            con = backend.connect("spark")
+        yield con
     finally:
-        backend.stop_spark()
-        if previous is None:
-            os.environ.pop("QUNYUN_SPARK_CONF", None)
-        else:
-            os.environ["QUNYUN_SPARK_CONF"] = previous
+        stop_spark()
 
 
 @pytest.fixture(scope="session")
