@@ -1,7 +1,7 @@
 """Reads of members for pages, the API, exports and the CLI: always scoped to one workspace.
 
-Nothing here writes: members and their tags, merge suggestions, identities, and the
-churn model's runs and the members it finds at risk.
+Nothing here writes: members and their tags, merge suggestions, identities, the stored
+segments, and the churn model's runs and the members it finds at risk.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import Http404
 
 from qunyun.activity.kinds import ACTIVE_KINDS
 from qunyun.activity.models import Activity
 from qunyun.analytics.churn import ACTIVE_WINDOW
+from qunyun.analytics.segments import PRECEDENCE
 from qunyun.members.churn_words import churn_problem_text, churn_reason_sentences
 from qunyun.members.models import ChurnModelRun, Identity, Member, MergeSuggestion, Segment, Tag
 from qunyun.workspaces.models import Workspace
@@ -273,3 +274,17 @@ def churn_report(run: ChurnModelRun, at_risk: list[Member]) -> dict[str, Any]:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
+
+
+def segment_counts(workspace: Workspace) -> dict[str, int]:
+    """Members per stored segment (every segment present, zeros included)."""
+    counts = dict.fromkeys(PRECEDENCE, 0)
+    rows = (
+        Member.objects.filter(workspace=workspace)
+        .exclude(segment="")
+        .values("segment")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts[row["segment"]] = row["n"]
+    return counts
