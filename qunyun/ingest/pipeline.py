@@ -30,7 +30,7 @@ from qunyun.ingest.models import ImportRun
 from qunyun.ingest.read_ahead import read_ahead
 from qunyun.ingest.records import ActivityRecord, ChannelRecord
 from qunyun.ingest.rows import Batch, compact
-from qunyun.members.stats import do_refresh_member_stats, write_member_figures
+from qunyun.members.stats import do_refresh_member_stats, do_write_member_figures
 from qunyun.workspaces.actions import do_get_or_create_workspace
 from qunyun.workspaces.models import Workspace
 
@@ -143,7 +143,7 @@ class _ActivityWriter:
             for member_id, (first, last, activities, messages) in counted.items()
             if member_id in self.touched_members
         ]
-        write_member_figures(known)
+        do_write_member_figures(known)
         do_refresh_member_stats(workspace, self.touched_members.difference(counted))
         return folded
 
@@ -255,7 +255,7 @@ def do_import_records(
 
 
 @contextmanager
-def workspace_for_import(
+def do_get_or_create_workspace_for_import(
     slug: str, *, file_name: str, format_name: str, acting_user: Any = None
 ) -> Iterator[Workspace]:
     """The workspace ``slug`` for an import run inside the block; created when absent.
