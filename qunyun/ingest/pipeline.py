@@ -184,8 +184,10 @@ def do_import_records(
 ) -> ImportRun:
     """Write ``records`` into ``workspace`` and return the finished :class:`ImportRun`.
 
-    Raises :class:`ImportFormatError` (after recording it on the run) when the input is
-    malformed; nothing of the import is written then.
+    With ``run`` (queued by the web) that run is marked running and finished; otherwise
+    a new one is created. Raises :class:`ImportFormatError` when the input is malformed,
+    and re-raises any other error, after recording it on the run as failed; nothing of
+    the import but the run is written then.
     """
     if run is None:
         run = ImportRun.objects.create(
