@@ -1,15 +1,21 @@
 """Reads for imports: nothing here writes.
 
-How far a live forum has been imported (the sync's cursor).
+How far a queued import has come (for the import page) and how far a live forum has been
+imported (the sync's cursor).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.cache import cache
 from django.db.models import BigIntegerField, Max
 from django.db.models.functions import Cast
 
 from qunyun.activity.models import Activity
+from qunyun.ingest.models import ImportRun
 from qunyun.ingest.platforms.discourse.mapping import SOURCE
+from qunyun.ingest.run_progress import progress_key
 from qunyun.workspaces.models import Workspace
 
 
@@ -27,3 +33,8 @@ def discourse_cursor(workspace: Workspace) -> int:
         .aggregate(top=Max("post_id"))["top"]
     )
     return int(top or 0)
+
+
+def import_progress(run: ImportRun) -> dict[str, Any]:
+    """What the import page shows while ``run`` works: records so far, rate, elapsed."""
+    return cache.get(progress_key(run.pk)) or {"records": 0, "rate": 0.0, "elapsed": 0.0}
