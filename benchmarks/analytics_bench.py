@@ -1041,7 +1041,7 @@ def refresh_after_import(base_members: int, added: int) -> dict[str, Any]:
     from qunyun.ingest.pipeline import do_import_records
 
     call_command("migrate", verbosity=0)
-    from qunyun.workspaces.actions import do_get_or_create_workspace
+    from qunyun.team.actions import do_get_or_create_workspace
 
     workspace = do_get_or_create_workspace("refresh", time_zone="Asia/Shanghai")
     base = do_import_records(
@@ -1081,7 +1081,7 @@ def refresh_on_cached_base(info: dict[str, Any], added: int) -> dict[str, Any]:
     from qunyun.activity.snapshot import do_refresh_snapshot, snapshot_dir
     from qunyun.ingest.pipeline import do_import_records
     from qunyun.members.models import Member
-    from qunyun.workspaces.actions import do_get_or_create_workspace
+    from qunyun.team.actions import do_get_or_create_workspace
 
     call_command("migrate", verbosity=0)
     workspace = do_get_or_create_workspace("refresh-full", time_zone="Asia/Shanghai")

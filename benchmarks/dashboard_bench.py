@@ -39,7 +39,7 @@ def main() -> None:
     from qunyun.analytics.kpis import compute_kpis
     from qunyun.demo.generator import DemoPlan, generate
     from qunyun.ingest.pipeline import do_import_records
-    from qunyun.workspaces.actions import do_add_workspace_member, do_get_or_create_workspace
+    from qunyun.team.actions import do_add_workspace_member, do_get_or_create_workspace
 
     call_command("migrate", verbosity=0)
     workspace = do_get_or_create_workspace("bench")

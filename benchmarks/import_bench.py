@@ -52,7 +52,7 @@ call_command("migrate", verbosity=0)
 mode, fmt, path = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 from qunyun.ingest.platforms import get_parser
 from qunyun.ingest.records import ActivityRecord, ChannelRecord
-from qunyun.workspaces.actions import do_get_or_create_workspace
+from qunyun.team.actions import do_get_or_create_workspace
 parse = get_parser(fmt)
 ws = do_get_or_create_workspace("bench")
 def cpu(who):

@@ -56,7 +56,7 @@ def prepare(members: int, days: int, users: int) -> tuple[list[str], list[int]]:
     from qunyun.demo.generator import DemoPlan, generate
     from qunyun.ingest.pipeline import do_import_records
     from qunyun.members.models import Member
-    from qunyun.workspaces.actions import do_add_workspace_member, do_get_or_create_workspace
+    from qunyun.team.actions import do_add_workspace_member, do_get_or_create_workspace
     from qunyun.workspaces.models import Role
 
     call_command("migrate", verbosity=0)

@@ -12,13 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from qunyun.members.churn import (
-    churn_problem_text,
-    do_train_churn_model,
-    latest_churn_run,
-    members_at_risk,
-)
+from qunyun.members.churn import do_train_churn_model
+from qunyun.members.churn_words import churn_problem_text
 from qunyun.members.models import ChurnModelRun
+from qunyun.members.selectors import latest_churn_run, members_at_risk
 from qunyun.workspaces.models import Workspace
 from qunyun.workspaces.pages import workspace_page
 from qunyun.workspaces.permissions import Capability, may

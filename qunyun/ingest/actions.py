@@ -13,6 +13,7 @@ from django.utils.text import get_valid_filename
 
 from qunyun.audit.actions import record_event
 from qunyun.ingest.models import ImportRun
+from qunyun.ingest.queued_runs import api_key_cache_key
 from qunyun.workspaces.models import Workspace
 
 
@@ -62,7 +63,7 @@ def do_queue_discourse_sync(
     """
     from django.core.cache import cache
 
-    from qunyun.ingest.tasks import api_key_cache_key, sync_discourse
+    from qunyun.ingest.tasks import sync_discourse
 
     with transaction.atomic():
         run = ImportRun.objects.create(

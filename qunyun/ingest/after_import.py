@@ -1,5 +1,10 @@
-"""What follows every import, whoever started it (the CLI, the web's worker, the sync):
-duplicates merged, the snapshot refreshed, segments and scores written, churn retrained."""
+"""What follows an import of a file or a forum sync: duplicates merged, the snapshot
+refreshed, segments and scores written, churn retrained.
+
+The ``import`` and ``sync`` commands and the worker's ``run_import`` and
+``sync_discourse`` tasks call it after a successful import. A batch pushed through the
+API does not: it only queues the duplicate search (``find_duplicates``).
+"""
 
 from __future__ import annotations
 
@@ -23,9 +28,13 @@ class FollowUp:
 
 
 def do_after_import(workspace: Workspace, *, acting_user: Any = None) -> FollowUp:
-    """What follows every import, whoever started it: merge duplicates on strong evidence,
-    refresh the merge suggestions, bring the analytics snapshot up to date, then write
-    each member's segment and engagement score and retrain the churn model."""
+    """Merge duplicates on strong evidence and rewrite the open merge suggestions, bring
+    the analytics snapshot up to date, write each member's segment and engagement score,
+    then retrain the churn model; return what each step did.
+
+    Each step commits on its own. A churn run without enough data (or one that failed)
+    is returned as such, and the members keep their previous churn scores.
+    """
     duplicates = do_find_duplicate_members(workspace, acting_user=acting_user)
     refresh = do_refresh_snapshot(workspace)
     scoring = do_update_segments(workspace)

@@ -30,7 +30,7 @@ from qunyun.ingest.models import ImportRun
 from qunyun.ingest.read_ahead import read_ahead
 from qunyun.ingest.records import ActivityRecord, ChannelRecord
 from qunyun.ingest.rows import Batch, compact
-from qunyun.members.stats import do_refresh_member_stats, write_member_figures
+from qunyun.members.stats import do_refresh_member_stats, do_write_member_figures
 from qunyun.team.actions import do_get_or_create_workspace
 from qunyun.workspaces.models import Workspace
 
@@ -143,7 +143,7 @@ class _ActivityWriter:
             for member_id, (first, last, activities, messages) in counted.items()
             if member_id in self.touched_members
         ]
-        write_member_figures(known)
+        do_write_member_figures(known)
         do_refresh_member_stats(workspace, self.touched_members.difference(counted))
         return folded
 
@@ -184,8 +184,10 @@ def do_import_records(
 ) -> ImportRun:
     """Write ``records`` into ``workspace`` and return the finished :class:`ImportRun`.
 
-    Raises :class:`ImportFormatError` (after recording it on the run) when the input is
-    malformed; nothing of the import is written then.
+    With ``run`` (queued by the web) that run is marked running and finished; otherwise
+    a new one is created. Raises :class:`ImportFormatError` when the input is malformed,
+    and re-raises any other error, after recording it on the run as failed; nothing of
+    the import but the run is written then.
     """
     if run is None:
         run = ImportRun.objects.create(
@@ -255,7 +257,7 @@ def do_import_records(
 
 
 @contextmanager
-def workspace_for_import(
+def do_get_or_create_workspace_for_import(
     slug: str, *, file_name: str, format_name: str, acting_user: Any = None
 ) -> Iterator[Workspace]:
     """The workspace ``slug`` for an import run inside the block; created when absent.

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from qunyun.ingest.actions import do_queue_discourse_sync, do_queue_uploaded_import
 from qunyun.ingest.models import ImportRun
 from qunyun.ingest.platforms import PARSERS
-from qunyun.ingest.tasks import import_progress
+from qunyun.ingest.selectors import import_progress
 from qunyun.outbound import OutboundRefused, check_url
 from qunyun.workspaces.models import Workspace
 from qunyun.workspaces.pages import workspace_page

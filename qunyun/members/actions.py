@@ -1,4 +1,11 @@
-"""Writes to members: tags (merges and notes come with later issues)."""
+"""Tagging members: a tag, created when absent, put on members, with its audit event
+(today the demo tags its key members and its bots this way).
+
+Other writes to members live beside what they need: merging and unmerging in
+:mod:`qunyun.members.merging`, duplicate finding in :mod:`qunyun.members.suggestions`,
+segments and scores in :mod:`qunyun.members.scoring`, churn risk in
+:mod:`qunyun.members.churn`, the denormalised figures in :mod:`qunyun.members.stats`.
+"""
 
 from __future__ import annotations
 

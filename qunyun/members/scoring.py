@@ -17,7 +17,6 @@ from typing import Any
 
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from qunyun.activity.snapshot import snapshot_dir
@@ -169,17 +168,3 @@ def _write_rows(
         cleared = cursor.rowcount
         cursor.execute(f"DROP TABLE {_TEMP_TABLE}")
     return cleared
-
-
-def segment_counts(workspace: Workspace) -> dict[str, int]:
-    """Members per stored segment (every segment present, zeros included)."""
-    counts = dict.fromkeys(PRECEDENCE, 0)
-    rows = (
-        Member.objects.filter(workspace=workspace)
-        .exclude(segment="")
-        .values("segment")
-        .annotate(n=Count("id"))
-    )
-    for row in rows:
-        counts[row["segment"]] = row["n"]
-    return counts

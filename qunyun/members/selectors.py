@@ -1,16 +1,26 @@
-"""Reads of members for pages, the API and exports: always scoped to one workspace."""
+"""Reads of members for pages, the API, exports and the CLI: always scoped to one workspace.
+
+Nothing here writes: members and their tags, merge suggestions, identities, the stored
+segments, and the churn model's runs and the members it finds at risk.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import Http404
 
+from qunyun.activity.kinds import ACTIVE_KINDS
 from qunyun.activity.models import Activity
-from qunyun.members.models import Identity, Member, MergeSuggestion, Segment, Tag
+from qunyun.analytics.churn import ACTIVE_WINDOW
+from qunyun.analytics.segments import PRECEDENCE
+from qunyun.members.churn_words import churn_problem_text, churn_reason_sentences
+from qunyun.members.models import ChurnModelRun, Identity, Member, MergeSuggestion, Segment, Tag
 from qunyun.workspaces.models import Workspace
 
 #: Sort keys the members list accepts → ORM ordering.
@@ -193,3 +203,88 @@ def get_identity(workspace: Workspace, identity_id: int) -> Identity:
         return Identity.objects.select_related("member").get(workspace=workspace, pk=identity_id)
     except Identity.DoesNotExist as exc:
         raise Http404("identity") from exc
+
+
+# --- Churn risk ------------------------------------------------------------------------
+
+#: How many members at risk the churn page and ``qunyun churn`` list.
+AT_RISK_SHOWN = 20
+
+
+def latest_churn_run(workspace: Workspace) -> ChurnModelRun | None:
+    """The newest churn model run of ``workspace``, whatever its status."""
+    return ChurnModelRun.objects.filter(workspace=workspace).first()
+
+
+def members_at_risk(workspace: Workspace, limit: int = AT_RISK_SHOWN) -> QuerySet[Member]:
+    """Non-bot members active in the 30 days up to the last run's day (the people the
+    model is for) whose churn risk is highest, highest first.
+
+    Members quiet for longer have gone already; they keep a score but are not listed.
+    """
+    members = Member.objects.filter(workspace=workspace, is_bot=False, churn_risk__isnull=False)
+    run = ChurnModelRun.objects.filter(workspace=workspace, status=ChurnModelRun.Status.OK).first()
+    if run is not None and run.as_of is not None:
+        zone = ZoneInfo(workspace.time_zone)
+        since = datetime.combine(run.as_of - timedelta(days=ACTIVE_WINDOW - 1), time(), zone)
+        until = datetime.combine(run.as_of + timedelta(days=1), time(), zone)
+        recent = Activity.objects.filter(
+            member=OuterRef("pk"),
+            occurred_at__gte=since,
+            occurred_at__lt=until,
+            kind__in=[str(kind) for kind in ACTIVE_KINDS],
+        )
+        members = members.filter(Exists(recent))
+    return members.order_by("-churn_risk", "id")[:limit]
+
+
+def churn_report(run: ChurnModelRun, at_risk: list[Member]) -> dict[str, Any]:
+    """The run and the members most at risk as plain data (``qunyun churn --json``)."""
+    return {
+        "status": run.status,
+        "problem": churn_problem_text(run) if run.status != ChurnModelRun.Status.OK else None,
+        "horizon_days": run.horizon_days,
+        "as_of": _iso(run.as_of),
+        "train_cutoff": _iso(run.train_cutoff),
+        "test_cutoff": _iso(run.test_cutoff),
+        "n_train": run.n_train,
+        "n_test": run.n_test,
+        "test_churn_rate": run.test_churn_rate,
+        "auc": run.auc,
+        "pr_auc": run.pr_auc,
+        "precision_at_k": run.precision_at_k,
+        "k": run.k,
+        "brier": run.brier,
+        "baseline_auc": run.baseline_auc,
+        "baseline_precision_at_k": run.baseline_precision_at_k,
+        "top_features": run.feature_importance[:5],
+        "members_scored": run.members_scored,
+        "at_risk": [
+            {
+                "member_id": m.pk,
+                "display_name": m.display_name,
+                "risk": m.churn_risk,
+                "reasons": churn_reason_sentences(m.churn_reasons),
+                "reason_data": m.churn_reasons,
+            }
+            for m in at_risk
+        ],
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def segment_counts(workspace: Workspace) -> dict[str, int]:
+    """Members per stored segment (every segment present, zeros included)."""
+    counts = dict.fromkeys(PRECEDENCE, 0)
+    rows = (
+        Member.objects.filter(workspace=workspace)
+        .exclude(segment="")
+        .values("segment")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts[row["segment"]] = row["n"]
+    return counts

@@ -50,11 +50,11 @@ def do_refresh_member_stats(workspace: Workspace, member_ids: Iterable[int]) -> 
                         workspace.pk,
                     )
                 )
-    write_member_figures(rows)
+    do_write_member_figures(rows)
     return len(rows)
 
 
-def write_member_figures(rows: Iterable[tuple[Any, ...]]) -> None:
+def do_write_member_figures(rows: Iterable[tuple[Any, ...]]) -> None:
     """Set members' figures: ``(first_seen_at, last_seen_at, activity_count, message_count,
     member id, workspace id)`` per member, times in the database's parameter form."""
     # One prepared UPDATE run for every member: far cheaper than bulk_update's CASE chain.

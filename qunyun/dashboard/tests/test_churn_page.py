@@ -10,8 +10,10 @@ from django.urls import reverse
 from qunyun.conftest import message, utc
 from qunyun.demo.generator import DemoPlan, generate
 from qunyun.ingest.pipeline import do_import_records
-from qunyun.members.churn import churn_reason_sentences, do_train_churn_model, members_at_risk
+from qunyun.members.churn import do_train_churn_model
+from qunyun.members.churn_words import churn_reason_sentences
 from qunyun.members.models import ChurnModelRun, Member
+from qunyun.members.selectors import members_at_risk
 from qunyun.workspaces.models import Role, WorkspaceMembership
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import OutputWrapper
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.after_import import FollowUp
-from qunyun.members.churn import churn_problem_text
+from qunyun.members.churn_words import churn_problem_text
 from qunyun.members.models import ChurnModelRun
 
 

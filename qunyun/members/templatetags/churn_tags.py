@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from qunyun.members.churn import churn_reason_sentences, feature_label
+from qunyun.members.churn_words import churn_reason_sentences, feature_label
 
 register = template.Library()
 

@@ -14,7 +14,8 @@ from qunyun.audit.models import AuditEvent
 from qunyun.conftest import message, utc
 from qunyun.demo.generator import DemoPlan, generate
 from qunyun.ingest.pipeline import do_import_records
-from qunyun.members.churn import churn_reason_sentences, do_train_churn_model
+from qunyun.members.churn import do_train_churn_model
+from qunyun.members.churn_words import churn_reason_sentences
 from qunyun.members.models import ChurnModelRun, Member
 
 DEMO_END = date(2026, 11, 24)

@@ -17,7 +17,8 @@ from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.records import ActivityKind as K
 from qunyun.ingest.records import ActivityRecord, PersonRef
 from qunyun.members.models import Identity, Member
-from qunyun.members.scoring import do_update_segments, segment_counts
+from qunyun.members.scoring import do_update_segments
+from qunyun.members.selectors import segment_counts
 from qunyun.workspaces.models import Workspace
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from qunyun.ingest.after_import import do_after_import
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.management.follow_up import write_follow_up
-from qunyun.ingest.pipeline import do_import_records, workspace_for_import
+from qunyun.ingest.pipeline import do_get_or_create_workspace_for_import, do_import_records
 from qunyun.ingest.platforms import PARSERS, get_parser
 from qunyun.ingest.progress import ProgressBar
 
@@ -37,7 +37,10 @@ class Command(BaseCommand):
         )
         names = {"file_name": str(path), "format_name": options["format"]}
         try:
-            with bar, workspace_for_import(options["workspace"], **names) as workspace:
+            with (
+                bar,
+                do_get_or_create_workspace_for_import(options["workspace"], **names) as workspace,
+            ):
                 run = do_import_records(workspace, parse(path), progress=bar.update, **names)
         except ImportFormatError as error:
             raise CommandError(

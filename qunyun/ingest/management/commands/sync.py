@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from qunyun.ingest.after_import import do_after_import
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.management.follow_up import write_follow_up
-from qunyun.ingest.pipeline import workspace_for_import
+from qunyun.ingest.pipeline import do_get_or_create_workspace_for_import
 from qunyun.ingest.platforms.discourse.client import DiscourseClient, DiscourseSyncError
 from qunyun.ingest.progress import ProgressBar
 from qunyun.ingest.sync import do_sync_discourse
@@ -60,7 +60,7 @@ class Command(BaseCommand):
         try:
             with (
                 bar,
-                workspace_for_import(
+                do_get_or_create_workspace_for_import(
                     options["workspace"], file_name=url, format_name="discourse"
                 ) as workspace,
             ):

@@ -9,13 +9,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from qunyun.analytics.churn import DEFAULT_K
-from qunyun.members.churn import (
-    churn_report,
-    do_train_churn_model,
-    feature_label,
-    members_at_risk,
-)
+from qunyun.members.churn import do_train_churn_model
+from qunyun.members.churn_words import feature_label
 from qunyun.members.models import ChurnModelRun
+from qunyun.members.selectors import churn_report, members_at_risk
 from qunyun.workspaces.models import Workspace
 
 

@@ -20,7 +20,7 @@ from qunyun.ingest.platforms.discourse.tests.forum_server import (
     FakeForum,
     serve,
 )
-from qunyun.ingest.sync import discourse_cursor
+from qunyun.ingest.selectors import discourse_cursor
 from qunyun.workspaces.models import Workspace
 
 
