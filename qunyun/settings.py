@@ -244,6 +244,15 @@ CACHES = {
     }
 }
 
+# Imports (qunyun/ingest/bulk_load.py, read_ahead.py). On SQLite an import holds the one
+# write lock for its whole transaction: a second import waits this long for it; it gets this
+# page cache (MiB; SQLite's default is 2); a large load builds the activity table's
+# secondary indexes once at the end. The parser runs ahead in a forked process.
+IMPORT_LOCK_WAIT_SECONDS = env_int("QUNYUN_IMPORT_LOCK_WAIT_SECONDS", 3600)
+IMPORT_CACHE_MIB = env_int("QUNYUN_IMPORT_CACHE_MIB", 256, minimum=1)
+IMPORT_DEFER_INDEXES = env_bool("QUNYUN_IMPORT_DEFER_INDEXES", True)
+IMPORT_PARSE_AHEAD = env_bool("QUNYUN_PARSE_AHEAD", True)
+
 # Uploads: exports can be large; Django streams them to temporary files.
 MAX_UPLOAD_MB = env_int("QUNYUN_MAX_UPLOAD_MB", 2048, minimum=1)
 UPLOAD_DIR = DATA_DIR / "uploads"

@@ -9,16 +9,12 @@ applies and each of these is a no-op.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import connection
 
-#: The SQLite page cache during an import, in MiB (the default is 2 MiB). The indexes of
-#: the activity table are updated in random order; once they outgrow the cache, each
-#: insert reads pages back and spills dirty ones to the write-ahead log before commit.
-IMPORT_CACHE_MIB = 256
 #: An import that has added at least this many rows, and more than the table held
 #: before, builds the table's secondary indexes after its rows instead of with them.
 DEFER_INDEXES_AFTER = 50_000
@@ -27,24 +23,27 @@ DEFER_INDEXES_AFTER = 50_000
 @contextmanager
 def wait_for_other_imports() -> Iterator[None]:
     """On SQLite an import holds the one write lock for its whole transaction; a second
-    import started meanwhile waits for it (up to QUNYUN_IMPORT_LOCK_WAIT_SECONDS, an hour
-    by default) instead of failing after the usual 10 s."""
+    import started meanwhile waits for it (up to ``settings.IMPORT_LOCK_WAIT_SECONDS``, an
+    hour by default) instead of failing after the usual 10 s."""
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
         return
-    seconds = int(os.environ.get("QUNYUN_IMPORT_LOCK_WAIT_SECONDS", "3600"))
-    with sqlite_pragma("busy_timeout", 1000 * seconds):
+    with sqlite_pragma("busy_timeout", 1000 * settings.IMPORT_LOCK_WAIT_SECONDS):
         yield
 
 
 @contextmanager
 def bulk_load_cache() -> Iterator[None]:
-    """A larger SQLite page cache for the length of an import (this connection only)."""
+    """A larger SQLite page cache for the length of an import (this connection only).
+
+    The indexes of the activity table are updated in random order; once they outgrow the
+    cache, each insert reads pages back and spills dirty ones to the write-ahead log
+    before commit (``settings.IMPORT_CACHE_MIB``; SQLite's default is 2 MiB).
+    """
     if connection.vendor != "sqlite":
         yield
         return
-    mib = int(os.environ.get("QUNYUN_IMPORT_CACHE_MIB", IMPORT_CACHE_MIB))
-    with sqlite_pragma("cache_size", -1024 * mib):
+    with sqlite_pragma("cache_size", -1024 * settings.IMPORT_CACHE_MIB):
         yield
 
 
@@ -77,9 +76,7 @@ class DeferredIndexes:
     def __init__(self, table: str) -> None:
         self.table = table
         self.dropped: list[str] = []  # the CREATE INDEX statements to run again
-        self.enabled = connection.vendor == "sqlite" and os.environ.get(
-            "QUNYUN_IMPORT_DEFER_INDEXES", "1"
-        ) not in ("0", "")
+        self.enabled = connection.vendor == "sqlite" and settings.IMPORT_DEFER_INDEXES
         self.rows_before: int | None = None
 
     def written(self, added: int) -> None:

@@ -19,7 +19,6 @@ import ctypes
 import gc
 import marshal
 import multiprocessing
-import os
 import pickle
 import queue
 import signal
@@ -27,6 +26,8 @@ import sys
 import traceback
 from collections.abc import Iterator
 from typing import Any
+
+from django.conf import settings
 
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.rows import BATCH
@@ -47,7 +48,7 @@ def read_ahead(items: Iterator[Item], batch: int = BATCH) -> Iterator[Item]:
 
     The child sends them ``batch`` at a time (1 when each item is a batch already).
     """
-    if os.environ.get("QUNYUN_PARSE_AHEAD", "1") == "0" or not _can_fork():
+    if not settings.IMPORT_PARSE_AHEAD or not _can_fork():
         yield from items
         return
     context = multiprocessing.get_context("fork")
