@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from qunyun.accounts.limits import clear_login_failures, record_login_failure
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import AuditAction
 
 
 def _ip(request: Any) -> str:
@@ -16,18 +18,22 @@ def _ip(request: Any) -> str:
 
 
 @receiver(user_logged_in)
-def audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def audit_login(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     clear_login_failures(user.get_username())
     record_event(
-        "user_logged_in", workspace=None, actor=user, target=user.get_username(), ip=_ip(request)
+        AuditAction.USER_LOGGED_IN,
+        workspace=None,
+        actor=user,
+        target=user.get_username(),
+        ip=_ip(request),
     )
 
 
 @receiver(user_logged_out)
-def audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def audit_logout(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:
     if user is not None:
         record_event(
-            "user_logged_out",
+            AuditAction.USER_LOGGED_OUT,
             workspace=None,
             actor=user,
             target=user.get_username(),
@@ -43,5 +49,5 @@ def audit_failed_login(
     locked = getattr(request, "login_locked_for", None) is not None
     if not locked:
         record_login_failure(username)
-    params = {"ip": _ip(request), **({"locked": True} if locked else {})}
-    record_event("login_failed", workspace=None, target=username, **params)
+    params: dict[str, Any] = {"ip": _ip(request), **({"locked": True} if locked else {})}
+    record_event(AuditAction.LOGIN_FAILED, workspace=None, target=username, **params)

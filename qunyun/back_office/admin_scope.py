@@ -14,7 +14,9 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import back_office_action
 from qunyun.workspaces.models import Workspace, WorkspaceMembership
+from qunyun.workspaces.pages import signed_in_user
 from qunyun.workspaces.permissions import ROLE_CAPABILITIES, Capability
 
 
@@ -83,9 +85,9 @@ class WorkspaceScopedAdmin(WorkspaceScoped, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         record_event(
-            f"{obj._meta.model_name}_{'changed' if change else 'added'}_in_back_office",
+            back_office_action(obj._meta.model_name, "changed" if change else "added"),
             workspace=_workspace_of(obj),
-            actor=request.user,
+            actor=signed_in_user(request),
             target=f"{obj._meta.model_name}:{obj.pk}",
             fields=sorted(form.changed_data) if form is not None else [],
         )
@@ -96,9 +98,9 @@ class WorkspaceScopedAdmin(WorkspaceScoped, admin.ModelAdmin):
             workspace = None  # the event outlives the workspace
         super().delete_model(request, obj)
         record_event(
-            f"{obj._meta.model_name}_deleted_in_back_office",
+            back_office_action(obj._meta.model_name, "deleted"),
             workspace=workspace,
-            actor=request.user,
+            actor=signed_in_user(request),
             target=target,
         )
 

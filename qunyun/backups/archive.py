@@ -37,6 +37,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils.translation import gettext as _
 
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import AuditAction
 
 FORMAT = "qunyun-backup"
 FORMAT_VERSION = 1
@@ -153,7 +154,9 @@ def do_backup(target: Path, *, progress: Progress | None = None) -> BackupSummar
         }
         archive.writestr("manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False))
     os.replace(partial, target)
-    record_event("backup_made", workspace=None, target=str(target)[:128], rows=sum(counts.values()))
+    record_event(
+        AuditAction.BACKUP_MADE, workspace=None, target=str(target)[:128], rows=sum(counts.values())
+    )
     return BackupSummary(target, len(counts), sum(counts.values()), time.perf_counter() - started)
 
 
@@ -232,7 +235,7 @@ def do_restore(source: Path, *, progress: Progress | None = None) -> BackupSumma
             total += _restore_table(archive, table, fields, info["rows"], progress)
         _reset_sequences(list(by_table.values()))
         record_event(
-            "backup_restored",
+            AuditAction.BACKUP_RESTORED,
             workspace=None,
             target=str(source)[:128],
             rows=total,

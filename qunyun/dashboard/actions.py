@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
+
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import AuditAction
 from qunyun.audit.models import AuditEvent
 from qunyun.workspaces.models import Workspace
 
@@ -16,11 +19,11 @@ def do_record_export(
     file_format: str,
     filters: dict[str, Any],
     rows: int,
-    acting_user: Any,
+    acting_user: User | None,
 ) -> AuditEvent:
     """Leave the audit event of one export: which table, in which format, filtered how."""
     return record_event(
-        "table_exported",
+        AuditAction.TABLE_EXPORTED,
         workspace=workspace,
         actor=acting_user,
         target=f"export:{table}",

@@ -7,7 +7,7 @@ action the ``qunyun churn`` command uses.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -17,14 +17,14 @@ from qunyun.members.churn_words import churn_problem_text
 from qunyun.members.models import ChurnModelRun
 from qunyun.members.selectors import latest_churn_run, members_at_risk
 from qunyun.workspaces.models import Workspace
-from qunyun.workspaces.pages import workspace_page
+from qunyun.workspaces.pages import WorkspaceRequest, workspace_page
 from qunyun.workspaces.permissions import Capability, may
 
 
 @require_http_methods(["GET", "POST"])
 @workspace_page(post=Capability.TRAIN_MODELS)
-def churn(request: HttpRequest, workspace: Workspace) -> HttpResponse:
-    can_train = may(request.workspace_role, Capability.TRAIN_MODELS)  # type: ignore[attr-defined]
+def churn(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
+    can_train = may(request.workspace_role, Capability.TRAIN_MODELS)
     if request.method == "POST":
         trained = do_train_churn_model(workspace, acting_user=request.user)
         if trained.status == ChurnModelRun.Status.OK:

@@ -30,7 +30,7 @@ from qunyun.dashboard.tables import OVERVIEW_TABLES, Table, member_table
 from qunyun.members.selectors import member_list
 from qunyun.spreadsheets import EXPORT_FORMATS, csv_chunks, write_xlsx
 from qunyun.workspaces.models import Workspace
-from qunyun.workspaces.pages import workspace_page
+from qunyun.workspaces.pages import WorkspaceRequest, workspace_page
 from qunyun.workspaces.permissions import Capability
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,7 +44,9 @@ NO_ACTIVITY_SECTIONS: dict[str, Any] = {
 
 
 @workspace_page(capability=Capability.EXPORT)
-def export_table(request: HttpRequest, workspace: Workspace, table: str, fmt: str) -> HttpResponse:
+def export_table(
+    request: WorkspaceRequest, workspace: Workspace, table: str, fmt: str
+) -> HttpResponse:
     if fmt not in EXPORT_FORMATS or (table != "members" and table not in OVERVIEW_TABLES):
         raise Http404("export")
     try:

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import get_valid_filename
 
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import AuditAction
 from qunyun.ingest.models import ImportRun
 from qunyun.ingest.queued_runs import api_key_cache_key
 from qunyun.workspaces.models import Workspace
 
 
 def do_queue_uploaded_import(
-    workspace: Workspace, upload: UploadedFile, *, format_name: str, acting_user: Any
+    workspace: Workspace, upload: UploadedFile, *, format_name: str, acting_user: User | None
 ) -> ImportRun:
     """Save ``upload`` under the data dir and queue its import; return the queued run."""
     from qunyun.ingest.tasks import run_import
@@ -41,7 +42,7 @@ def do_queue_uploaded_import(
             stored_file=str(path),
         )
         record_event(
-            "import_started",
+            AuditAction.IMPORT_STARTED,
             workspace=workspace,
             actor=acting_user,
             target=f"import:{run.pk}",
@@ -54,7 +55,7 @@ def do_queue_uploaded_import(
 
 
 def do_queue_discourse_sync(
-    workspace: Workspace, *, url: str, api_key: str, api_username: str, acting_user: Any
+    workspace: Workspace, *, url: str, api_key: str, api_username: str, acting_user: User | None
 ) -> ImportRun:
     """Queue an incremental sync of the forum at ``url``; return the queued run.
 
@@ -74,7 +75,7 @@ def do_queue_discourse_sync(
             started_by=acting_user,
         )
         record_event(
-            "import_started",
+            AuditAction.IMPORT_STARTED,
             workspace=workspace,
             actor=acting_user,
             target=f"import:{run.pk}",

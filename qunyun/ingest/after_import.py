@@ -9,7 +9,8 @@ API does not: it only queues the duplicate search (``find_duplicates``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from django.contrib.auth.models import User
 
 from qunyun.activity.snapshot import SnapshotRefresh, do_refresh_snapshot
 from qunyun.members.churn import do_train_churn_model
@@ -27,7 +28,7 @@ class FollowUp:
     churn: ChurnModelRun
 
 
-def do_after_import(workspace: Workspace, *, acting_user: Any = None) -> FollowUp:
+def do_after_import(workspace: Workspace, *, acting_user: User | None = None) -> FollowUp:
     """Merge duplicates on strong evidence and rewrite the open merge suggestions, bring
     the analytics snapshot up to date, write each member's segment and engagement score,
     then retrain the churn model; return what each step did.

@@ -17,6 +17,7 @@ from qunyun.ingest.records import ActivityRecord, ChannelRecord
 from qunyun.ingest.schemas import ActivityBatchIn, ErrorOut, ImportRunOut
 from qunyun.ingest.tasks import find_duplicates
 from qunyun.workspaces.api_auth import operation_docs, workspace_for_api
+from qunyun.workspaces.pages import signed_in_user
 from qunyun.workspaces.permissions import Capability
 
 router = Router(tags=["ingest"])
@@ -51,7 +52,7 @@ def push_activities(request: HttpRequest, slug: str, batch: ActivityBatchIn) -> 
             records,
             file_name=_("API push"),
             format_name="api",
-            acting_user=request.user,
+            acting_user=signed_in_user(request),
         )
     except ImportFormatError as error:
         return Status(400, {"detail": error.problem})

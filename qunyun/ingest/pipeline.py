@@ -17,12 +17,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qunyun.activity.models import Activity, Channel
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import AuditAction
 from qunyun.ingest.bulk_load import DeferredIndexes, bulk_load_cache, wait_for_other_imports
 from qunyun.ingest.errors import ImportFormatError
 from qunyun.ingest.identity import IdentityResolver, do_resolve_name_only_identities
@@ -178,7 +180,7 @@ def do_import_records(
     *,
     file_name: str,
     format_name: str,
-    acting_user: Any = None,
+    acting_user: User | None = None,
     progress: Progress | None = None,
     run: ImportRun | None = None,
 ) -> ImportRun:
@@ -220,7 +222,7 @@ def do_import_records(
             folded = writer.finish(workspace)
             added = writer.added
             record_event(
-                "activities_imported",
+                AuditAction.ACTIVITIES_IMPORTED,
                 workspace=workspace,
                 actor=acting_user,
                 target=f"import:{run.pk}",
@@ -258,7 +260,7 @@ def do_import_records(
 
 @contextmanager
 def do_get_or_create_workspace_for_import(
-    slug: str, *, file_name: str, format_name: str, acting_user: Any = None
+    slug: str, *, file_name: str, format_name: str, acting_user: User | None = None
 ) -> Iterator[Workspace]:
     """The workspace ``slug`` for an import run inside the block; created when absent.
 
@@ -275,7 +277,7 @@ def do_get_or_create_workspace_for_import(
             yield do_get_or_create_workspace(slug, acting_user=acting_user)
     except Exception as error:
         record_event(
-            "import_failed",
+            AuditAction.IMPORT_FAILED,
             workspace=None,
             actor=acting_user,
             target=f"workspace:{slug}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from django.contrib.auth.models import User
 
 from qunyun.ingest.models import ImportRun
 from qunyun.ingest.pipeline import Progress, do_import_records
@@ -17,7 +17,7 @@ def do_sync_discourse(
     client: DiscourseClient,
     *,
     url: str,
-    acting_user: Any = None,
+    acting_user: User | None = None,
     progress: Progress | None = None,
     run: ImportRun | None = None,
 ) -> tuple[ImportRun, int]:

@@ -15,7 +15,7 @@ from qunyun.ingest.platforms import PARSERS
 from qunyun.ingest.selectors import import_progress
 from qunyun.outbound import OutboundRefused, check_url
 from qunyun.workspaces.models import Workspace
-from qunyun.workspaces.pages import workspace_page
+from qunyun.workspaces.pages import WorkspaceRequest, workspace_page
 from qunyun.workspaces.permissions import Capability, may
 
 FORMAT_LABELS = {
@@ -74,8 +74,8 @@ class DiscourseForm(forms.Form):
 
 
 @workspace_page(post=Capability.IMPORT)
-def imports(request: HttpRequest, workspace: Workspace) -> HttpResponse:
-    can_import = may(request.workspace_role, Capability.IMPORT)  # type: ignore[attr-defined]
+def imports(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
+    can_import = may(request.workspace_role, Capability.IMPORT)
     form = UploadForm()
     forum = DiscourseForm()
     if request.method == "POST" and request.POST.get("action") == "discourse":

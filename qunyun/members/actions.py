@@ -10,11 +10,12 @@ segments and scores in :mod:`qunyun.members.scoring`, churn risk in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import AuditAction
 from qunyun.members.models import Member, Tag
 from qunyun.workspaces.models import Workspace
 
@@ -26,7 +27,7 @@ def do_tag_members(
     member_ids: Iterable[int],
     *,
     color: str = "#64748b",
-    acting_user: Any = None,
+    acting_user: User | None = None,
 ) -> Tag:
     """Put the tag ``tag_name`` (created when absent) on the given members of ``workspace``."""
     tag, _created = Tag.objects.get_or_create(
@@ -39,7 +40,7 @@ def do_tag_members(
         [through(member_id=pk, tag_id=tag.pk) for pk in ids], ignore_conflicts=True
     )
     record_event(
-        "members_tagged",
+        AuditAction.MEMBERS_TAGGED,
         workspace=workspace,
         actor=acting_user,
         target=f"tag:{tag.pk}",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from qunyun.activity.snapshot import snapshot_dir
 from qunyun.analytics.churn import DEFAULT_K, ChurnResult, train_churn_model
 from qunyun.analytics.selectors import ensure_snapshot
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import AuditAction
 from qunyun.members.models import ChurnModelRun, Member
 from qunyun.workspaces.models import Workspace
 
@@ -32,7 +34,7 @@ def do_train_churn_model(
     *,
     horizon_days: int = 30,
     k: int = DEFAULT_K,
-    acting_user: Any = None,
+    acting_user: User | None = None,
 ) -> ChurnModelRun:
     """Train and evaluate the churn model on the snapshot, then score every member.
 
@@ -54,7 +56,7 @@ def do_train_churn_model(
             run.members_scored = _write_scores(workspace, result)
             run.save(update_fields=["members_scored"])
         record_event(
-            "churn_model_trained",
+            AuditAction.CHURN_MODEL_TRAINED,
             workspace=workspace,
             actor=acting_user,
             target=f"churn_model_run:{run.pk}",

@@ -9,13 +9,13 @@ and unmerge leaves an audit event and marks the analytics snapshot for a rebuild
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from qunyun.activity.models import Activity, SnapshotState
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import AuditAction
 from qunyun.members.models import Identity, Member, MergeSuggestion
 from qunyun.members.stats import do_refresh_member_stats
 from qunyun.workspaces.models import Workspace
@@ -31,7 +31,7 @@ def do_merge_members(
     keep: Member,
     absorb: Member,
     *,
-    acting_user: Any,
+    acting_user: User | None,
     reason: str = "manual",
     evidence: list[dict[str, str]] | None = None,
 ) -> Member:
@@ -53,7 +53,7 @@ def do_merge_members(
     keep.is_bot = keep.is_bot or absorb.is_bot
     keep.save(update_fields=["notes", "display_name", "is_bot"])
     record_event(
-        "members_merged",
+        AuditAction.MEMBERS_MERGED,
         workspace=workspace,
         actor=acting_user,
         target=f"member:{keep.pk}",
@@ -73,7 +73,9 @@ def do_merge_members(
 
 
 @transaction.atomic
-def do_unmerge_identity(workspace: Workspace, identity: Identity, *, acting_user: Any) -> Member:
+def do_unmerge_identity(
+    workspace: Workspace, identity: Identity, *, acting_user: User | None
+) -> Member:
     """Give ``identity`` and its activities a member of their own again; return it."""
     from django.utils.translation import gettext as _
 
@@ -104,7 +106,7 @@ def do_unmerge_identity(workspace: Workspace, identity: Identity, *, acting_user
         },
     )
     record_event(
-        "member_unmerged",
+        AuditAction.MEMBER_UNMERGED,
         workspace=workspace,
         actor=acting_user,
         target=f"member:{old.pk}",
@@ -120,7 +122,7 @@ def do_unmerge_identity(workspace: Workspace, identity: Identity, *, acting_user
 
 @transaction.atomic
 def do_decide_suggestion(
-    workspace: Workspace, suggestion: MergeSuggestion, *, accept: bool, acting_user: Any
+    workspace: Workspace, suggestion: MergeSuggestion, *, accept: bool, acting_user: User | None
 ) -> Member | None:
     """Accept (merge the two members) or reject a suggestion; return the kept member."""
     suggestion.status = (
@@ -131,7 +133,7 @@ def do_decide_suggestion(
     suggestion.save(update_fields=["status", "decided_by", "decided_at"])
     if not accept:
         record_event(
-            "merge_suggestion_rejected",
+            AuditAction.MERGE_SUGGESTION_REJECTED,
             workspace=workspace,
             actor=acting_user,
             target=f"suggestion:{suggestion.pk}",

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models.functions import TruncDate
 
@@ -62,7 +63,9 @@ class SuggestionRun:
     suggested: int = 0
 
 
-def do_find_duplicate_members(workspace: Workspace, *, acting_user: Any = None) -> SuggestionRun:
+def do_find_duplicate_members(
+    workspace: Workspace, *, acting_user: User | None = None
+) -> SuggestionRun:
     """Merge on strong evidence, then (re)write the open merge suggestions."""
     result = SuggestionRun()
     result.auto_merged = _merge_on_contact_facts(workspace, acting_user)
@@ -103,7 +106,7 @@ def do_find_duplicate_members(workspace: Workspace, *, acting_user: Any = None) 
     return result
 
 
-def _merge_on_contact_facts(workspace: Workspace, acting_user: Any) -> int:
+def _merge_on_contact_facts(workspace: Workspace, acting_user: User | None) -> int:
     merged = 0
     for fact in ("email", "phone"):
         groups: dict[str, set[int]] = defaultdict(set)

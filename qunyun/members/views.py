@@ -20,7 +20,7 @@ from qunyun.members.selectors import (
 )
 from qunyun.members.suggestions import do_find_duplicate_members
 from qunyun.workspaces.models import Workspace
-from qunyun.workspaces.pages import workspace_page
+from qunyun.workspaces.pages import WorkspaceRequest, workspace_page
 from qunyun.workspaces.permissions import Capability, may
 
 SUGGESTIONS_PER_PAGE = 50
@@ -39,7 +39,7 @@ EVIDENCE_KINDS = ("name", "nickname", "avatar", "co_activity")
 
 
 @workspace_page
-def merge_suggestions(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def merge_suggestions(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     filters = _filters(request)
     page = Paginator(open_merge_suggestions(workspace, filters), SUGGESTIONS_PER_PAGE).get_page(
         request.GET.get("page")
@@ -52,7 +52,7 @@ def merge_suggestions(request: HttpRequest, workspace: Workspace) -> HttpRespons
             "page": page,
             "filters": filters,
             "evidence_kinds": EVIDENCE_KINDS,
-            "can_edit": may(request.workspace_role, Capability.EDIT_MEMBERS),  # type: ignore[attr-defined]
+            "can_edit": may(request.workspace_role, Capability.EDIT_MEMBERS),
             "nav": "merge",
         },
     )
@@ -60,7 +60,7 @@ def merge_suggestions(request: HttpRequest, workspace: Workspace) -> HttpRespons
 
 @require_POST
 @workspace_page(capability=Capability.EDIT_MEMBERS)
-def find_duplicates(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def find_duplicates(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     result = do_find_duplicate_members(workspace, acting_user=request.user)
     messages.success(
         request,
@@ -73,7 +73,7 @@ def find_duplicates(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 @require_POST
 @workspace_page(capability=Capability.EDIT_MEMBERS)
 def decide_suggestion(
-    request: HttpRequest, workspace: Workspace, suggestion_id: int
+    request: WorkspaceRequest, workspace: Workspace, suggestion_id: int
 ) -> HttpResponse:
     suggestion = get_merge_suggestion(workspace, suggestion_id)
     accept = request.POST.get("decision") == "accept"
@@ -89,7 +89,7 @@ def decide_suggestion(
 
 @require_POST
 @workspace_page(capability=Capability.EDIT_MEMBERS)
-def decide_suggestions(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def decide_suggestions(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Accept or reject the ticked suggestions, or every one matching the filter."""
     accept = request.POST.get("decision") == "accept"
     if (request.GET.get("scope") or request.POST.get("scope")) == "filtered":
@@ -121,7 +121,9 @@ def decide_suggestions(request: HttpRequest, workspace: Workspace) -> HttpRespon
 
 @require_POST
 @workspace_page(capability=Capability.EDIT_MEMBERS)
-def unmerge_identity(request: HttpRequest, workspace: Workspace, identity_id: int) -> HttpResponse:
+def unmerge_identity(
+    request: WorkspaceRequest, workspace: Workspace, identity_id: int
+) -> HttpResponse:
     identity = get_identity(workspace, identity_id)
     try:
         new = do_unmerge_identity(workspace, identity, acting_user=request.user)

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
 from qunyun.activity.models import Activity, SnapshotState
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import AuditAction
 from qunyun.audit.models import AuditEvent
 from qunyun.ingest.models import ImportRun
 from qunyun.members.models import Identity, Member
@@ -31,12 +33,12 @@ ERASED = "[erased]"
 
 
 def do_export_member(
-    workspace: Workspace, member: Member, *, acting_user: Any = None
+    workspace: Workspace, member: Member, *, acting_user: User | None = None
 ) -> dict[str, Any]:
     """The member's data (a subject access request); the export itself is audited."""
     data = member_data(workspace, member)
     record_event(
-        "member_data_exported",
+        AuditAction.MEMBER_DATA_EXPORTED,
         workspace=workspace,
         actor=acting_user,
         target=f"member:{member.pk}",
@@ -79,7 +81,9 @@ def _redact(value: Any, secrets_: set[str]) -> Any:
 
 
 @transaction.atomic
-def do_erase_member(workspace: Workspace, member: Member, *, acting_user: Any = None) -> Erasure:
+def do_erase_member(
+    workspace: Workspace, member: Member, *, acting_user: User | None = None
+) -> Erasure:
     """Delete a member entirely: rows, then the analytics snapshot rebuilt without them.
 
     The audit log keeps its events, but personal values of this member inside them (names,
@@ -91,7 +95,7 @@ def do_erase_member(workspace: Workspace, member: Member, *, acting_user: Any = 
     return erasure
 
 
-def _erase_rows(workspace: Workspace, member: Member, acting_user: Any) -> Erasure:
+def _erase_rows(workspace: Workspace, member: Member, acting_user: User | None) -> Erasure:
     if member.workspace_id != workspace.pk:
         raise PermissionError("member of another workspace")
     personal = _personal_strings(member)
@@ -111,7 +115,7 @@ def _erase_rows(workspace: Workspace, member: Member, acting_user: Any) -> Erasu
     member.delete()
     SnapshotState.objects.filter(workspace=workspace).update(needs_rebuild=True)
     record_event(
-        "member_erased",
+        AuditAction.MEMBER_ERASED,
         workspace=workspace,
         actor=acting_user,
         target=f"member:{member_id}",
@@ -158,7 +162,7 @@ def do_purge_expired(workspace: Workspace, *, now: datetime | None = None) -> Pu
     if activities or members:
         SnapshotState.objects.filter(workspace=workspace).update(needs_rebuild=True)
         record_event(
-            "retention_applied",
+            AuditAction.RETENTION_APPLIED,
             workspace=workspace,
             target=f"workspace:{workspace.pk}",
             activities=activities,
@@ -169,7 +173,7 @@ def do_purge_expired(workspace: Workspace, *, now: datetime | None = None) -> Pu
     return Purge(activities, members)
 
 
-def do_export_pseudonymized(workspace: Workspace, *, acting_user: Any = None) -> bytes:
+def do_export_pseudonymized(workspace: Workspace, *, acting_user: User | None = None) -> bytes:
     """A zip for analysts: activities and members keyed by pseudonyms, no names, no text.
 
     Pseudonyms are HMAC-SHA256 of the member id under a key drawn fresh for each export,
@@ -212,6 +216,6 @@ def do_export_pseudonymized(workspace: Workspace, *, acting_user: Any = None) ->
                 ["member", "source", "channel", "kind", "occurred_at", "text_length"], activities
             ),
         )
-    record_event("workspace_pseudonymized_export", workspace=workspace, actor=acting_user,
+    record_event(AuditAction.WORKSPACE_PSEUDONYMIZED_EXPORT, workspace=workspace, actor=acting_user,
                  target=f"workspace:{workspace.pk}")  # fmt: skip
     return out.getvalue()

@@ -4,13 +4,14 @@ and API tokens. Each is atomic and leaves its audit event."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import AuditAction
 from qunyun.workspaces.access import role_of
 from qunyun.workspaces.models import ApiToken, Role, Workspace, WorkspaceMembership
 from qunyun.workspaces.permissions import within
@@ -19,7 +20,7 @@ from qunyun.workspaces.tokens import TOKEN_PREFIX, TokenRoleError, token_hash
 
 @transaction.atomic
 def do_get_or_create_workspace(
-    slug: str, *, name: str = "", time_zone: str = "", acting_user: Any = None
+    slug: str, *, name: str = "", time_zone: str = "", acting_user: User | None = None
 ) -> Workspace:
     """The workspace ``slug``, created with ``name`` (default: the slug) when absent."""
     from django.conf import settings
@@ -30,7 +31,7 @@ def do_get_or_create_workspace(
     )
     if created:
         record_event(
-            "workspace_created",
+            AuditAction.WORKSPACE_CREATED,
             workspace=workspace,
             actor=acting_user,
             target=f"workspace:{workspace.pk}",
@@ -41,7 +42,7 @@ def do_get_or_create_workspace(
 
 @transaction.atomic
 def do_add_workspace_member(
-    workspace: Workspace, user: Any, role: str = Role.OWNER, *, acting_user: Any = None
+    workspace: Workspace, user: User, role: str = Role.OWNER, *, acting_user: User | None = None
 ) -> None:
     """Give ``user`` the ``role`` in ``workspace`` (adding them, or changing their role)."""
     before = (
@@ -55,7 +56,7 @@ def do_add_workspace_member(
         workspace=workspace, user=user, defaults={"role": role}
     )
     record_event(
-        "teammate_added" if before is None else "role_changed",
+        AuditAction.TEAMMATE_ADDED if before is None else AuditAction.ROLE_CHANGED,
         workspace=workspace,
         actor=acting_user,
         target=f"user:{user.pk}",
@@ -67,7 +68,7 @@ def do_add_workspace_member(
 
 @transaction.atomic
 def do_create_api_token(
-    workspace: Workspace, user: Any, *, name: str, role: str | None = None
+    workspace: Workspace, user: User, *, name: str, role: str | None = None
 ) -> tuple[ApiToken, str]:
     """A new token for ``user`` in ``workspace``; returns the row and the secret (once).
 
@@ -100,7 +101,7 @@ def do_create_api_token(
         token_hash=token_hash(secret),
     )
     record_event(
-        "api_token_created",
+        AuditAction.API_TOKEN_CREATED,
         workspace=workspace,
         actor=user,
         target=f"token:{token.pk}",
@@ -111,10 +112,10 @@ def do_create_api_token(
 
 
 @transaction.atomic
-def do_revoke_api_token(token: ApiToken, *, acting_user: Any) -> None:
+def do_revoke_api_token(token: ApiToken, *, acting_user: User | None) -> None:
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     record_event(
-        "api_token_revoked",
+        AuditAction.API_TOKEN_REVOKED,
         workspace=token.workspace,
         actor=acting_user,
         target=f"token:{token.pk}",

@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -31,7 +32,14 @@ class WorkspaceRequest(HttpRequest):
     workspace ``workspace_page`` has read and checked (healthchecks'
     ``AuthenticatedHttpRequest``)."""
 
+    user: User
     workspace_role: str
+
+
+def signed_in_user(request: HttpRequest) -> User | None:
+    """The request's user when signed in, else ``None`` (what actions take as the actor)."""
+    user = request.user
+    return user if isinstance(user, User) and user.is_authenticated else None
 
 
 def workspace_page(

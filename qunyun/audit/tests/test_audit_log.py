@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import AuditAction
 from qunyun.audit.models import AuditEvent
 from qunyun.backups.archive import do_backup, do_restore
 from qunyun.conftest import message, utc
@@ -131,8 +132,8 @@ def test_each_mutating_action_leaves_exactly_one_audit_row(
 
 
 def test_changing_an_audit_event_is_refused(workspace: Workspace) -> None:
-    event = record_event("something_done", workspace=workspace)
-    event.action = "something_else"
+    event = record_event(AuditAction.MEMBERS_TAGGED, workspace=workspace)
+    event.action = AuditAction.MEMBERS_MERGED
     with pytest.raises(ValueError, match="append-only"):
         event.save()
 
@@ -166,8 +167,12 @@ def test_owners_and_admins_read_the_log(
 def test_the_log_filters_by_action_and_shows_no_other_workspace(
     client: Any, alice: Any, workspace: Workspace, other_workspace: Workspace
 ) -> None:
-    record_event("members_tagged", workspace=workspace, actor=alice, target="tag:1", tag="KOC")
-    record_event("members_tagged", workspace=other_workspace, target="tag:2", tag="RIVAL-SECRET")
+    record_event(
+        AuditAction.MEMBERS_TAGGED, workspace=workspace, actor=alice, target="tag:1", tag="KOC"
+    )
+    record_event(
+        AuditAction.MEMBERS_TAGGED, workspace=other_workspace, target="tag:2", tag="RIVAL-SECRET"
+    )
     client.force_login(alice)
     url = reverse("audit_log", args=[workspace.slug])
     page = client.get(url, {"action": "members_tagged"}, HTTP_ACCEPT_LANGUAGE="en")

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from qunyun.activity.models import Activity
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import AuditAction
 from qunyun.audit.models import AuditEvent
 from qunyun.backups.archive import BackupError, backed_up_models, do_backup, do_restore
 from qunyun.conftest import message, utc
@@ -46,7 +47,9 @@ def community(workspace: Workspace, alice: Any) -> Workspace:
     member.tags.add(tag)
     member.engagement_by_platform = {"telegram": 1.5}
     member.save()
-    record_event("member_tagged", workspace=workspace, actor=alice, target="u1", tag="核心用户")
+    record_event(
+        AuditAction.MEMBERS_TAGGED, workspace=workspace, actor=alice, target="u1", tag="核心用户"
+    )
     return workspace
 
 

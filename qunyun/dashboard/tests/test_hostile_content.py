@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from qunyun.audit.actions import record_event
+from qunyun.audit.events import AuditAction
 from qunyun.conftest import message, utc
 from qunyun.dashboard.tests.test_browser import browser  # noqa: F401  (the Chromium fixture)
 from qunyun.ingest.models import ImportRun
@@ -72,7 +73,7 @@ def hostile(transactional_db: None, django_user_model: Any) -> dict[str, Any]:
         workspace=workspace, member_a=members[0], member_b=members[1], score=0.9,
         evidence=[{"kind": "name", "detail": PAYLOADS[0] + " ≈ " + PAYLOADS[2]}],
     )  # fmt: skip
-    record_event("members_tagged", workspace=workspace, actor=user, target=PAYLOADS[0],
+    record_event(AuditAction.MEMBERS_TAGGED, workspace=workspace, actor=user, target=PAYLOADS[0],
                  tag=PAYLOADS[1])  # fmt: skip
     return {"workspace": workspace, "member": members[0], "run": ImportRun.objects.first()}
 
