@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "qunyun.workspaces",
     "qunyun.audit",
+    "qunyun.scheduling",
     "qunyun.members",
     "qunyun.activity",
     "qunyun.ingest",
@@ -252,6 +253,12 @@ IMPORT_LOCK_WAIT_SECONDS = env_int("QUNYUN_IMPORT_LOCK_WAIT_SECONDS", 3600)
 IMPORT_CACHE_MIB = env_int("QUNYUN_IMPORT_CACHE_MIB", 256, minimum=1)
 IMPORT_DEFER_INDEXES = env_bool("QUNYUN_IMPORT_DEFER_INDEXES", True)
 IMPORT_PARSE_AHEAD = env_bool("QUNYUN_PARSE_AHEAD", True)
+
+# The scheduler (docs/scheduling.md): how often each ``qunyun scheduler`` process looks for
+# due runs; where the daily backup goes and how many it keeps.
+SCHEDULER_TICK_SECONDS = env_int("QUNYUN_SCHEDULER_TICK_SECONDS", 15, minimum=1)
+BACKUP_DIR = Path(os.environ.get("QUNYUN_BACKUP_DIR") or DATA_DIR / "backups").resolve()
+BACKUP_KEEP = env_int("QUNYUN_BACKUP_KEEP", 7, minimum=1)
 
 # Uploads: exports can be large; Django streams them to temporary files.
 MAX_UPLOAD_MB = env_int("QUNYUN_MAX_UPLOAD_MB", 2048, minimum=1)

@@ -35,6 +35,11 @@ class AuditAction(StrEnum):
     MEMBER_ERASED = "member_erased"
     RETENTION_APPLIED = "retention_applied"
     WORKSPACE_PSEUDONYMIZED_EXPORT = "workspace_pseudonymized_export"
+    # the scheduler
+    SCHEDULE_ADDED = "schedule_added"
+    SCHEDULE_CHANGED = "schedule_changed"
+    SCHEDULE_REMOVED = "schedule_removed"
+    SCHEDULE_RUN_REQUESTED = "schedule_run_requested"
     # pages and backups
     TABLE_EXPORTED = "table_exported"
     BACKUP_MADE = "backup_made"

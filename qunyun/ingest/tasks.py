@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from qunyun.ingest.after_import import do_after_import
 from qunyun.ingest.models import ImportRun
 from qunyun.ingest.queued_runs import do_run_queued_import, do_run_queued_sync
 from qunyun.members.suggestions import do_find_duplicate_members
@@ -34,3 +35,19 @@ def sync_discourse(import_run_id: int, api_username: str) -> str:
     """Sync the forum recorded on the run; the API key waits in the cache, not the queue."""
     run = ImportRun.objects.select_related("workspace", "started_by").get(pk=import_run_id)
     return do_run_queued_sync(run, api_username)
+
+
+@task()
+def refresh_after_activities(workspace_id: int) -> dict[str, object]:
+    """What an import of a file is followed by, for activities that arrived otherwise
+    (the push API): duplicates, snapshot, segments and scores, churn risk."""
+    from qunyun.workspaces.models import Workspace
+
+    follow_up = do_after_import(Workspace.objects.get(pk=workspace_id))
+    return {
+        "merged": follow_up.duplicates.auto_merged,
+        "suggested": follow_up.duplicates.suggested,
+        "activities_added": follow_up.refresh.activities_added,
+        "members_scored": follow_up.scoring.members_scored,
+        "churn": follow_up.churn.status,
+    }

@@ -8,7 +8,6 @@ runs; the backup must hold whole transactions only.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -17,8 +16,10 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
+
+from qunyun.testing.processes import database_env as fresh_database
+from qunyun.testing.processes import qunyun
 
 BATCH = 100
 
@@ -44,36 +45,8 @@ while not stop.exists():
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUNYUN_")}
-    env |= {"QUNYUN_DATA_DIR": str(tmp_path / "data"), "QUNYUN_LANGUAGE": "en"}
-    if request.param == "sqlite":
+    with fresh_database(request.param, tmp_path / "data", "qunyun_backup") as env:
         yield env
-        return
-    server = os.environ.get("QUNYUN_TEST_DATABASE_URL")
-    if not server:
-        pytest.skip("the PostgreSQL run of the suite covers this (QUNYUN_TEST_DATABASE_URL)")
-    name = f"qunyun_backup_{os.getpid()}"
-    admin = server.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        con.execute(f'CREATE DATABASE "{name}"')
-    env["QUNYUN_DATABASE_URL"] = server.rsplit("/", 1)[0] + "/" + name
-    try:
-        yield env
-    finally:
-        with psycopg.connect(admin, autocommit=True) as con:
-            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def qunyun(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "qunyun", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
 
 
 def test_a_backup_while_writing_holds_whole_transactions_only(
