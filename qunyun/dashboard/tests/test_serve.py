@@ -84,3 +84,40 @@ def test_a_signal_stops_gunicorn_and_the_task_worker_too(tmp_path: Path, stop: i
     assert _processes_mentioning(str(tmp_path)) == []  # no task worker left either
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0  # nobody listens any more
+
+
+def _helpers_of(data_dir: Path, command: str) -> list[int]:
+    return [
+        p
+        for p in _processes_mentioning(str(data_dir))
+        if command in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")
+    ]
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+def test_a_killed_task_worker_or_scheduler_is_started_again(tmp_path: Path) -> None:
+    assert run_cli("migrate", "-v", "0", data_dir=tmp_path).returncode == 0
+    env = {**os.environ, "QUNYUN_DATA_DIR": str(tmp_path), "QUNYUN_DATABASE_URL": ""}
+    serve = subprocess.Popen(  # noqa: S603 — our own interpreter and command
+        [sys.executable, "-m", "qunyun", "serve", f"127.0.0.1:{_free_port()}", "--workers", "1",
+         "--threads", "1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        for command in ("db_worker", "scheduler"):
+            deadline = time.monotonic() + 60
+            while len(_helpers_of(tmp_path, command)) != 1:
+                assert time.monotonic() < deadline, f"no {command} started"
+                time.sleep(0.2)
+            (first,) = _helpers_of(tmp_path, command)
+            os.kill(first, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while [p for p in _helpers_of(tmp_path, command) if p != first] == []:
+                assert serve.poll() is None, "serve died with its helper"
+                assert time.monotonic() < deadline, f"the killed {command} was not restarted"
+                time.sleep(0.2)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        output, _ = serve.communicate(timeout=60)
+    assert output.count("exited (code -9); starting it again.") == 2
+    assert _processes_mentioning(str(tmp_path)) == []

@@ -1,8 +1,10 @@
-"""``qunyun serve``: the web server, with a background worker beside it.
+"""``qunyun serve``: the web server, with a task worker and the scheduler beside it.
 
 By default the production server: gunicorn with several worker processes (DEBUG stays
 off unless QUNYUN_DEBUG says otherwise; static files come through WhiteNoise). ``--dev``
-runs Django's development server instead.
+runs Django's development server instead. The task worker (``db_worker``) and the
+scheduler (``qunyun scheduler``) are watched: one that exits — a crash, a kill — is
+started again within seconds, so uploads and scheduled runs never wait on a dead process.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +43,55 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
+class Helpers:
+    """The background processes beside the web server, started again when one exits."""
+
+    COMMANDS = {
+        "worker": ["db_worker", "--interval", "0.5", "--no-reload"],
+        "scheduler": ["scheduler"],
+    }
+
+    def __init__(self, names: list[str], write: Any) -> None:
+        self.write = write
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.stopping = threading.Event()
+        for name in names:
+            self._start(name)
+
+    def _start(self, name: str) -> None:
+        command = [sys.executable, "-m", "qunyun", *self.COMMANDS[name]]
+        self.running[name] = subprocess.Popen(command)  # noqa: S603 — our own interpreter
+        self.write(
+            _("Background %(name)s started (pid %(pid)d).")
+            % {"name": name, "pid": self.running[name].pid}
+        )
+
+    def restart_dead(self) -> None:
+        for name, process in list(self.running.items()):
+            if process.poll() is not None and not self.stopping.is_set():
+                self.write(
+                    _("Background %(name)s exited (code %(code)s); starting it again.")
+                    % {"name": name, "code": process.returncode}
+                )
+                self._start(name)
+
+    def watch(self, until: subprocess.Popen[bytes] | None = None) -> None:
+        """Restart dead helpers every second, until ``until`` exits (or forever)."""
+        while not self.stopping.is_set() and (until is None or until.poll() is None):
+            self.restart_dead()
+            self.stopping.wait(1.0)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for process in self.running.values():
+            process.terminate()
+        for process in self.running.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
 def default_workers() -> int:
     return 2 * (os.cpu_count() or 1) + 1
 
@@ -51,6 +103,9 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
         parser.add_argument(
             "--no-worker", action="store_true", help="do not start a background task worker"
+        )
+        parser.add_argument(
+            "--no-scheduler", action="store_true", help="do not start the scheduler"
         )
         parser.add_argument(
             "--workers",
@@ -76,26 +131,28 @@ class Command(BaseCommand):
                 )
             )
         _stop_on_sigterm()
-        worker = None
+        names = []
         if not options["no_worker"] and settings.TASKS_BACKEND == "database":
-            # Imports uploaded in the browser run here, outside the web process.
-            worker = subprocess.Popen(  # noqa: S603 — our own interpreter and command
-                [sys.executable, "-m", "qunyun", "db_worker", "--interval", "0.5"]
-            )
-            self.stdout.write(_("Background worker started (pid %(pid)d).") % {"pid": worker.pid})
+            names.append("worker")  # imports uploaded in the browser run there
+        if not options["no_scheduler"]:
+            names.append("scheduler")
+        helpers = Helpers(names, self._say)
         try:
             if options["dev"]:
+                threading.Thread(target=helpers.watch, daemon=True).start()
                 call_command(
                     "runserver", options["addrport"], use_reloader=False, use_threading=True
                 )
             else:
-                self._gunicorn(options)
+                self._gunicorn(options, helpers)
         finally:
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+            helpers.stop()
 
-    def _gunicorn(self, options: dict[str, Any]) -> None:
+    def _say(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+    def _gunicorn(self, options: dict[str, Any], helpers: Helpers) -> None:
         self.stdout.write(
             _("Serving on http://%(addr)s with %(workers)d workers × %(threads)d threads.")
             % {
@@ -116,7 +173,7 @@ class Command(BaseCommand):
         ]  # fmt: skip
         server = subprocess.Popen(command)  # noqa: S603 — our own interpreter and module
         try:
-            server.wait()
+            helpers.watch(until=server)
         except KeyboardInterrupt:
             pass
         finally:
