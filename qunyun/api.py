@@ -1,6 +1,8 @@
 """The REST API (django-ninja): one router per app, joined here. OpenAPI at /api/v1/docs.
 
 Every answer is JSON, errors included (``{"detail": …}``; see qunyun/api_requests.py).
+An operation raises a :class:`qunyun.errors.QunyunError` and the handler below answers
+it — its status, its ``code`` and its message (docs/api.md, "Error codes").
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from qunyun.accounts.throttling import PerUserThrottle, too_many_requests
 from qunyun.api_requests import (
     ApiParser,
     error_response,
+    qunyun_error_response,
     server_error_response,
     validation_error_response,
 )
 from qunyun.dashboard.api import router as workspaces_router
+from qunyun.errors import QunyunError
 from qunyun.ingest.api import router as ingest_router
 from qunyun.workspaces.api_auth import ApiTokenAuth, SessionCookieAuth
 
@@ -41,6 +45,11 @@ def throttled(request: HttpRequest, error: Throttled) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     return validation_error_response(error)
+
+
+@api.exception_handler(QunyunError)
+def refused(request: HttpRequest, error: QunyunError) -> HttpResponse:
+    return qunyun_error_response(error)
 
 
 @api.exception_handler(PermissionDenied)

@@ -9,6 +9,9 @@
   for a lone surrogate, the item and field (``activities[0].text``).
 - **Every other error** — a schema mismatch (422, each field named), an unknown path
   (404) or a crash (500) — answers ``{"detail": …}`` too, never an HTML page.
+- **Qunyun's own errors** (:class:`qunyun.errors.QunyunError`) answer their own status
+  with ``{"detail": …, "code": …}`` through :func:`qunyun_error_response`, the one place
+  that maps them, from the API's exception handler and from the body middleware.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from django.utils.translation import gettext as _
 from ninja.errors import ValidationError
 from ninja.parser import Parser
 
+from qunyun.errors import QunyunError
+
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
@@ -34,6 +39,11 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 def error_response(status: int, detail: str, **extra: Any) -> JsonResponse:
     return JsonResponse({"detail": detail, **extra}, status=status)
+
+
+def qunyun_error_response(error: QunyunError) -> JsonResponse:
+    """``error``'s own status and payload, rendered now (in the request's language)."""
+    return JsonResponse(error.to_json(), status=error.http_status)
 
 
 def json_path(parts: tuple[Any, ...] | list[Any]) -> str:
@@ -70,11 +80,18 @@ def _lone_surrogate_path(value: Any, path: tuple[Any, ...] = ()) -> tuple[Any, .
     return None
 
 
-class BodyError(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
+class BodyError(QunyunError):
+    """The request body cannot be read as JSON; the message says where it is broken."""
+
+    code = "bad_body"
+    http_status = 400
+
+
+class BodyTooLarge(BodyError):
+    """The request body is over the API's limit (``QUNYUN_API_MAX_BODY_MB``)."""
+
+    code = "body_too_large"
+    http_status = 413
 
 
 def parse_json_body(body: bytes) -> Any:
@@ -87,14 +104,12 @@ def parse_json_body(body: bytes) -> Any:
         document = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise BodyError(
-            400,
             _("The body is not valid JSON (line %(line)d, column %(column)d): %(reason)s")
             % {"line": fault.lineno, "column": fault.colno, "reason": fault.msg},
         ) from None
     found = _lone_surrogate_path(document)
     where = json_path(found) if found else _("the body")
     raise BodyError(
-        400,
         _(
             "%(where)s: the text holds a lone UTF-16 surrogate (an escape such as \\ud800 "
             "without its pair), which is not a character; send valid Unicode."
@@ -114,14 +129,13 @@ class ApiRequestBodyMiddleware:
             try:
                 self.read_body(request)
             except BodyError as error:
-                return error_response(error.status, error.detail)
+                return qunyun_error_response(error)
         return self.get_response(request)
 
     @staticmethod
     def read_body(request: HttpRequest) -> None:
         limit = settings.API_MAX_BODY_BYTES
-        too_large = BodyError(
-            413,
+        too_large = BodyTooLarge(
             _("The body is larger than %(mb)d MiB, the API's limit (QUNYUN_API_MAX_BODY_MB).")
             % {"mb": limit // (1024 * 1024)},
         )
@@ -151,7 +165,7 @@ class ApiParser(Parser):
         try:
             return parse_json_body(request.body)
         except BodyError as error:
-            raise ValueError(error.detail) from None
+            raise ValueError(error.message) from None
 
 
 #: Translated words for the schema faults the API's inputs can have (pydantic's types).

@@ -32,11 +32,16 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from qunyun.errors import QunyunError
+
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class OutboundRefused(Exception):
+class OutboundRefused(QunyunError):
     """The address may not be called from this server; the message says why (translated)."""
+
+    code = "outbound_refused"
+    http_status = 400
 
 
 def _allowed_entries() -> tuple[set[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:

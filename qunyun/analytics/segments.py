@@ -21,6 +21,7 @@ from ibis.expr.types import Table
 from qunyun.analytics.backend import execute
 from qunyun.analytics.cohorts import first_day, humans, presence_aggregates
 from qunyun.analytics.metrics import has_left
+from qunyun.errors import QunyunError
 
 #: Segment names, in the order of precedence: a member gets the first that applies.
 PRECEDENCE = ("churned", "silent", "new", "core", "at_risk", "active", "casual")
@@ -91,8 +92,11 @@ _DAY_RULES = (
 _SHARE_RULES = ("core_top_share", "at_risk_ratio")
 
 
-class RulesError(ValueError):
+class RulesError(QunyunError, ValueError):
     """An override in ``analytics_settings`` that is not a known rule or not a valid value."""
+
+    code = "invalid_rules"
+    http_status = 400
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from qunyun.audit.actions import record_event
 from qunyun.audit.events import AuditAction
+from qunyun.errors import QunyunError
 
 FORMAT = "qunyun-backup"
 FORMAT_VERSION = 1
@@ -46,8 +47,11 @@ BATCH_ROWS = 2_000
 Progress = Callable[[str, int], None]
 
 
-class BackupError(Exception):
+class BackupError(QunyunError):
     """A backup file that cannot be restored (the message names file and place)."""
+
+    code = "backup_unusable"
+    http_status = 400
 
 
 @dataclass

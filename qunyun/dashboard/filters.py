@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qunyun.dashboard.selectors import workspace_channels
+from qunyun.errors import QunyunError
 from qunyun.members.selectors import (
     DEFAULT_MEMBER_SORT,
     MEMBER_SEGMENTS,
@@ -30,8 +31,11 @@ PERIODS = {
 DEFAULT_PERIOD = "week"
 
 
-class InvalidFilter(ValueError):
+class InvalidFilter(QunyunError, ValueError):
     """A filter value the page cannot use; the message is for the operator, translated."""
+
+    code = "invalid_filter"
+    http_status = 400
 
 
 @dataclass(frozen=True)

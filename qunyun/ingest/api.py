@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -10,10 +9,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.batches import batch_records
 from qunyun.ingest.pipeline import do_import_records
-from qunyun.ingest.platforms.generic.common import RowReader
-from qunyun.ingest.records import ActivityRecord, ChannelRecord
 from qunyun.ingest.schemas import ActivityBatchIn, ErrorOut, ImportRunOut
 from qunyun.ingest.tasks import find_duplicates
 from qunyun.workspaces.api_auth import operation_docs, workspace_for_api
@@ -37,25 +34,15 @@ router = Router(tags=["ingest"])
 )
 def push_activities(request: HttpRequest, slug: str, batch: ActivityBatchIn) -> Any:
     workspace, _role = workspace_for_api(request, slug, Capability.IMPORT)
-    reader = RowReader(Path("activities"))
-    records: list[ChannelRecord | ActivityRecord] = []
-    for index, item in enumerate(batch.activities):
-        row = item.model_dump(exclude_none=True)
-        try:
-            records.extend(reader.records(row, index))
-        except ImportFormatError as error:
-            where = f"activities[{index}]" + (f".{error.field}" if error.field else "")
-            return Status(400, {"detail": f"{where}: {error.problem}"})
-    try:
-        run = do_import_records(
-            workspace,
-            records,
-            file_name=_("API push"),
-            format_name="api",
-            acting_user=signed_in_user(request),
-        )
-    except ImportFormatError as error:
-        return Status(400, {"detail": error.problem})
+    # An item the importer refuses raises ImportFormatError: the API answers it (400).
+    records = batch_records(item.model_dump(exclude_none=True) for item in batch.activities)
+    run = do_import_records(
+        workspace,
+        records,
+        file_name=_("API push"),
+        format_name="api",
+        acting_user=signed_in_user(request),
+    )
     if run.members_added:
         transaction.on_commit(lambda: find_duplicates.enqueue(workspace.pk))
     return Status(200, run)

@@ -122,6 +122,7 @@ def _produce(items: Iterator[Item], channel: Any, size: int) -> None:
                     "offset": error.offset,
                     "record": error.record,
                     "field": error.field,
+                    "item": error.item,
                 },
             )
         )

@@ -65,3 +65,6 @@ class ImportRunOut(Schema):
 
 class ErrorOut(Schema):
     detail: str
+    code: str | None = Field(
+        None, description="a stable machine code, e.g. import_format (docs/api.md, Error codes)"
+    )

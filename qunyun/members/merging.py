@@ -16,13 +16,17 @@ from django.utils import timezone
 from qunyun.activity.models import Activity, SnapshotState
 from qunyun.audit.actions import record_event
 from qunyun.audit.events import AuditAction
+from qunyun.errors import QunyunError
 from qunyun.members.models import Identity, Member, MergeSuggestion
 from qunyun.members.stats import do_refresh_member_stats
 from qunyun.workspaces.models import Workspace
 
 
-class MergeError(ValueError):
+class MergeError(QunyunError, ValueError):
     """The merge asked for cannot be done (the message says why, translated)."""
+
+    code = "merge_refused"
+    http_status = 409
 
 
 @transaction.atomic

@@ -70,13 +70,17 @@ _ERROR_BODY = {
         "application/json": {
             "schema": {
                 "type": "object",
-                "properties": {"detail": {"title": "Detail"}},
+                "properties": {
+                    "detail": {"title": "Detail"},
+                    "code": {"title": "Code", "type": "string"},  # Qunyun's refusals only
+                },
                 "required": ["detail"],
             }
         }
     }
 }
-#: The errors every operation may answer with, in the same {"detail": …} shape.
+#: The errors every operation may answer with, in the same {"detail": …} shape (with a
+#: ``code`` when the error is a QunyunError; docs/api.md, "Error codes").
 ERROR_RESPONSES = {
     "401": {"description": "No valid token or session", **_ERROR_BODY},
     "403": {"description": "Your role may not do this (docs/security.md)", **_ERROR_BODY},

@@ -13,13 +13,20 @@ import hashlib
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from qunyun.errors import QunyunError
 from qunyun.workspaces.models import ApiToken, Role, WorkspaceMembership
 
 TOKEN_PREFIX = "qy_"  # noqa: S105 — a marker, not a secret
 
 
-class TokenRoleError(PermissionError):
-    """A token was asked for a role its user does not hold (the message says which)."""
+class TokenRoleError(QunyunError, PermissionError):
+    """A token was asked for a role its user does not hold (the message says which).
+
+    Still a PermissionError: the token command catches it as one.
+    """
+
+    code = "token_role"
+    http_status = 403
 
 
 def token_hash(token: str) -> str:

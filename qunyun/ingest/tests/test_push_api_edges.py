@@ -80,7 +80,8 @@ def test_a_body_over_the_limit_is_refused_with_413(client: Any, secret: str, set
 
     assert response.status_code == 413
     assert response.json() == {
-        "detail": "The body is larger than 1 MiB, the API's limit (QUNYUN_API_MAX_BODY_MB)."
+        "detail": "The body is larger than 1 MiB, the API's limit (QUNYUN_API_MAX_BODY_MB).",
+        "code": "body_too_large",
     }
     assert Activity.objects.count() == 0
 

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import orjson
 from django.utils.translation import gettext as _
 
+from qunyun.ingest.errors import SyncError
 from qunyun.ingest.platforms.discourse.forum_index import ForumIndex, as_int, needs_topic
 from qunyun.ingest.platforms.discourse.mapping import USED_FIELDS, PostMapper
 from qunyun.ingest.records import ActivityRecord, ChannelRecord
@@ -57,7 +58,7 @@ def _user_agent() -> str:
     return f"Qunyun/{version}"
 
 
-class DiscourseSyncError(Exception):
+class DiscourseSyncError(SyncError):
     """The forum could not be read. The message is translated and names the URL path.
 
     ``status`` is the HTTP status when the server answered with an error.
