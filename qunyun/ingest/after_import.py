@@ -2,8 +2,9 @@
 refreshed, segments and scores written, churn retrained.
 
 The ``import`` and ``sync`` commands and the worker's ``run_import`` and
-``sync_discourse`` tasks call it after a successful import. A batch pushed through the
-API does not: it only queues the duplicate search (``find_duplicates``).
+``sync_discourse`` tasks call it after a successful import; batches pushed through the
+API reach it through the scheduler's ``refresh_after_activities`` job, debounced to once
+a minute per workspace (:mod:`qunyun.ingest.jobs`).
 """
 
 from __future__ import annotations

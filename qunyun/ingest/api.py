@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from qunyun.ingest.batches import batch_records
+from qunyun.ingest.jobs import REFRESH_AFTER_ACTIVITIES
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.schemas import ActivityBatchIn, ErrorOut, ImportRunOut
-from qunyun.ingest.tasks import find_duplicates
+from qunyun.scheduling.actions import do_request_run_soon
 from qunyun.workspaces.api_auth import operation_docs, workspace_for_api
 from qunyun.workspaces.pages import signed_in_user
 from qunyun.workspaces.permissions import Capability
@@ -43,6 +43,8 @@ def push_activities(request: HttpRequest, slug: str, batch: ActivityBatchIn) -> 
         format_name="api",
         acting_user=signed_in_user(request),
     )
-    if run.members_added:
-        transaction.on_commit(lambda: find_duplicates.enqueue(workspace.pk))
+    if run.activities_added or run.members_added:
+        # Duplicates, snapshot, segments, scores and churn risk follow as after an import
+        # of a file — once a minute at most, however many batches arrive.
+        do_request_run_soon(REFRESH_AFTER_ACTIVITIES.name, workspace)
     return Status(200, run)

@@ -11,7 +11,6 @@ from django_tasks import task
 from qunyun.ingest.after_import import do_after_import
 from qunyun.ingest.models import ImportRun
 from qunyun.ingest.queued_runs import do_run_queued_import, do_run_queued_sync
-from qunyun.members.suggestions import do_find_duplicate_members
 
 
 @task()
@@ -19,15 +18,6 @@ def run_import(import_run_id: int) -> str:
     """Import the file stored for ``import_run_id``; the run records the outcome."""
     run = ImportRun.objects.select_related("workspace", "started_by").get(pk=import_run_id)
     return do_run_queued_import(run)
-
-
-@task()
-def find_duplicates(workspace_id: int) -> int:
-    """Merge on strong evidence and refresh the suggestions after new activities arrive."""
-    from qunyun.workspaces.models import Workspace
-
-    workspace = Workspace.objects.get(pk=workspace_id)
-    return do_find_duplicate_members(workspace).suggested
 
 
 @task()

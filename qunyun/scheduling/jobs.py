@@ -15,9 +15,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django_tasks.base import Task
 
+from qunyun.errors import QunyunError
 
-class ScheduleError(ValueError):
+
+class ScheduleError(QunyunError, ValueError):
     """A schedule that cannot be: an unknown job, a bad timetable, a missing workspace."""
+
+    code = "bad_schedule"
+    http_status = 400
 
 
 @dataclass(frozen=True)
