@@ -1,9 +1,11 @@
 from django.urls import path
 
-from qunyun.dashboard import churn_views, export_views, views
+from qunyun.dashboard import churn_views, export_views, status_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", status_views.healthz, name="healthz"),
+    path("status/", status_views.installation, name="installation_status"),
     path("w/<slug:slug>/", views.overview, name="overview"),
     path("w/<slug:slug>/members/", views.members, name="members"),
     path("w/<slug:slug>/members/<int:member_id>/", views.member_profile, name="member_profile"),

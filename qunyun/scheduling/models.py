@@ -76,3 +76,26 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schedule.job} {self.due_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class Heartbeat(models.Model):
+    """A background process saying it is alive: the task worker and the scheduler beat
+    every few seconds, so ``qunyun status`` and ``/healthz`` can tell a dead one."""
+
+    role = models.CharField(_("role"), max_length=16)
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.IntegerField(_("process"))
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    seen_at = models.DateTimeField(_("last seen"), db_index=True)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role", "host", "pid"], name="one_heartbeat_per_process"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.host}:{self.pid}"

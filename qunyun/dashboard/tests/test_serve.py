@@ -65,7 +65,8 @@ def test_a_signal_stops_gunicorn_and_the_task_worker_too(tmp_path: Path, stop: i
         worker = [
             p
             for p in _processes_mentioning(str(tmp_path))
-            if "db_worker" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")
+            if "qunyun\x00worker\x00"
+            in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")
         ]
         assert len(worker) == 1  # the background task worker
 
@@ -104,7 +105,7 @@ def test_a_killed_task_worker_or_scheduler_is_started_again(tmp_path: Path) -> N
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     try:
-        for command in ("db_worker", "scheduler"):
+        for command in ("qunyun\x00worker\x00", "qunyun\x00scheduler"):
             deadline = time.monotonic() + 60
             while len(_helpers_of(tmp_path, command)) != 1:
                 assert time.monotonic() < deadline, f"no {command} started"

@@ -2,7 +2,7 @@
 
 By default the production server: gunicorn with several worker processes (DEBUG stays
 off unless QUNYUN_DEBUG says otherwise; static files come through WhiteNoise). ``--dev``
-runs Django's development server instead. The task worker (``db_worker``) and the
+runs Django's development server instead. The task worker (``qunyun worker``) and the
 scheduler (``qunyun scheduler``) are watched: one that exits — a crash, a kill — is
 started again within seconds, so uploads and scheduled runs never wait on a dead process.
 """
@@ -47,7 +47,7 @@ class Helpers:
     """The background processes beside the web server, started again when one exits."""
 
     COMMANDS = {
-        "worker": ["db_worker", "--interval", "0.5", "--no-reload"],
+        "worker": ["worker", "--interval", "0.5", "--no-reload"],
         "scheduler": ["scheduler"],
     }
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qunyun.scheduling.actions import do_claim_due_runs, do_install_default_schedules
+from qunyun.scheduling.heartbeat import do_beat
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def tick() -> int:
     """One look: claim and queue what is due; return how many runs this process claimed."""
     close_old_connections()
     try:
+        do_beat("scheduler")
         return len(do_claim_due_runs())
     except Exception:  # a locked or unreachable database: the next tick tries again
         logger.exception("the scheduler could not claim due runs")
