@@ -11,9 +11,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from qunyun.database import pending_migrations
 from qunyun.scheduling.heartbeat import ALIVE_SECONDS
 from qunyun.scheduling.models import Heartbeat
 from qunyun.scheduling.selectors import failed_runs_since, schedules_overview
@@ -64,11 +64,6 @@ class Status:
         return data
 
 
-def _pending_migrations() -> int:
-    executor = MigrationExecutor(connection)
-    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
-
-
 def _free_gib(path: Path) -> float | None:
     try:
         return round(shutil.disk_usage(path).free / 2**30, 1)
@@ -95,7 +90,7 @@ def installation_status() -> Status:
         data_dir_free_gib=_free_gib(data_dir),
     )
     try:
-        status.pending_migrations = _pending_migrations()
+        status.pending_migrations = pending_migrations()
         if status.pending_migrations:
             status.database = "not migrated"
             return status

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from qunyun.backups.archive import BackupError, do_restore, read_manifest
 from qunyun.backups.progress import TableProgress
+from qunyun.database import pending_migrations
 
 
 class Command(BaseCommand):
@@ -24,6 +26,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
+        if pending_migrations():
+            # A new machine: set its database up to this version, then check the backup
+            # against it (a backup of another version is still refused, by name).
+            call_command("migrate", verbosity=0, interactive=False)
         try:
             manifest = read_manifest(path)
         except BackupError as error:

@@ -21,13 +21,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-
-def _pending_migrations() -> bool:
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+from qunyun.database import pending_migrations
 
 
 def _stop_on_sigterm() -> None:
@@ -123,7 +117,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["workers"] < 1 or options["threads"] < 1:
             raise CommandError(_("--workers and --threads must be at least 1."))
-        if _pending_migrations():
+        if pending_migrations():
             raise CommandError(
                 _(
                     "The database is not set up yet (or is older than this version): "
