@@ -34,6 +34,8 @@ from typing import IO, Any
 
 import orjson
 
+from qunyun.ingest.platforms.json_export import WHITESPACE
+
 #: Bytes read at a time; a batch holds about this much JSON.
 CHUNK = 1 << 22
 #: The first read, in which the preamble and the array's first element usually are.
@@ -42,7 +44,6 @@ HEAD = 1 << 16
 MAX_PIECE = 1 << 26
 #: How far to look for the array's key (exporters' preambles are under a kilobyte).
 MAX_PREAMBLE = 1 << 20
-WHITESPACE = b" \t\r\n"  # JSON whitespace (bytes.strip() would also take \v and \f)
 _MAX_CANDIDATES = 16
 
 #: Parses one element orjson refused; raises :class:`NotThisLayout` if it cannot either.

@@ -17,6 +17,8 @@ import ijson
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms import json_export
+from qunyun.ingest.platforms.json_export import yajl_reason
 
 _BLOCK = 1 << 16
 
@@ -52,8 +54,9 @@ def find_fault(path: Path, start: int) -> ImportFormatError | None:
             return utf8_fault(path, start)
         except ijson.JSONError as error:
             if offset == start:
-                return ImportFormatError(_("The file is empty."), path=str(path))
-            return _fault(path, offset, _reason(error), _lines_before(path, offset))
+                return json_export.empty_file(path)
+            line = _lines_before(path, offset)
+            return json_export.invalid_json(path, yajl_reason(error), line=line, offset=offset)
     return None
 
 
@@ -73,23 +76,24 @@ def _pinpoint(path: Path, start: int, block_start: int, block: bytes) -> ImportF
         try:
             parser.send(block[index : index + 1])
         except UnicodeDecodeError:
-            return utf8_fault(path, start) or _fault(
-                path, block_start + index, _("invalid text"), newlines + 1
+            return utf8_fault(path, start) or json_export.invalid_json(
+                path, _("invalid text"), line=newlines + 1, offset=block_start + index
             )
         except ijson.JSONError as error:
-            bad = _first_invalid_utf8(block, max(index - 4, 0), index + 4)
-            line = newlines + block.count(b"\n", 0, index) + 1
+            bad = json_export.first_invalid_utf8(block, max(index - 4, 0), index + 4)
             if bad is not None:
-                return ImportFormatError(
-                    _("The file is not UTF-8 text (byte %(byte)s).") % {"byte": hex(block[bad])},
-                    path=str(path),
-                    line=newlines + block.count(b"\n", 0, bad) + 1,
-                    offset=block_start + bad,
-                )
-            return _fault(path, block_start + index, _reason(error), line)
+                line = newlines + block.count(b"\n", 0, bad) + 1
+                return json_export.not_utf8(path, block[bad], line=line, offset=block_start + bad)
+            line = newlines + block.count(b"\n", 0, index) + 1
+            return json_export.invalid_json(
+                path, yajl_reason(error), line=line, offset=block_start + index
+            )
     # yajl failed on the whole block but not byte by byte: blame the block's end.
-    return _fault(
-        path, block_start + len(block), _("unexpected end"), newlines + block.count(b"\n") + 1
+    return json_export.invalid_json(
+        path,
+        _("unexpected end"),
+        line=newlines + block.count(b"\n") + 1,
+        offset=block_start + len(block),
     )
 
 
@@ -109,47 +113,12 @@ def utf8_fault(path: Path, start: int) -> ImportFormatError | None:
                 held = len(error.object) - len(block)
                 bad = offset - held + error.start
                 data = error.object
-                return ImportFormatError(
-                    _("The file is not UTF-8 text (byte %(byte)s).")
-                    % {"byte": hex(data[error.start])},
-                    path=str(path),
-                    line=newlines + data.count(b"\n", held, max(error.start, held)) + 1,
-                    offset=bad,
-                )
+                line = newlines + data.count(b"\n", held, max(error.start, held)) + 1
+                return json_export.not_utf8(path, data[error.start], line=line, offset=bad)
             if not block:
                 return None
             newlines += block.count(b"\n")
             offset += len(block)
-
-
-def _first_invalid_utf8(data: bytes, start: int, end: int) -> int | None:
-    """Return the offset of the first byte in ``data[start:end]`` that is not UTF-8."""
-    # Back up to the first byte of the character that ``start`` may fall inside.
-    while start > 0 and 0x80 <= data[start] < 0xC0:
-        start -= 1
-    window = data[start : min(end, len(data))]
-    try:
-        codecs.utf_8_decode(window, "strict", end >= len(data))
-    except UnicodeDecodeError as error:
-        return start + error.start
-    return None
-
-
-def _fault(path: Path, offset: int, reason: str, line: int) -> ImportFormatError:
-    return ImportFormatError(
-        _("Invalid JSON: %(reason)s") % {"reason": reason},
-        path=str(path),
-        line=line,
-        offset=offset,
-    )
-
-
-def _reason(error: Exception) -> str:
-    """The first line of yajl's message ("parse error: premature EOF")."""
-    text = error.args[0] if error.args else ""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", errors="replace")
-    return str(text).strip().splitlines()[0] if str(text).strip() else _("unknown error")
 
 
 def _lines_before(path: Path, offset: int) -> int:

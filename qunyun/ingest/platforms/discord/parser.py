@@ -162,8 +162,28 @@ class ChannelReader:
         text = get("content")
         if type(text) is not str:
             text = optional_text(text, "content")
-        attrs: dict[str, Any] = {} if self.base is None else self.base.copy()
+        attrs = self.attrs_of(get, msg_id, occurred_at)
+        value = get("reference")
+        reference = None if value is None else reference_of(value)
+        kind, reply_to, author = self.kind_of(message, reference, author, occurred_at, attrs)
+        return ActivityRecord(
+            SOURCE,
+            self.channel_id,
+            msg_id,
+            kind,
+            occurred_at,
+            author,
+            text,
+            reply_to,
+            self.thread,
+            attrs,
+        )
 
+    def attrs_of(
+        self, get: Callable[[str], Any], msg_id: str, occurred_at: datetime
+    ) -> dict[str, Any]:
+        """Return the attrs of a message read with ``get``; queue its reactions."""
+        attrs: dict[str, Any] = {} if self.base is None else self.base.copy()
         value = get("timestampEdited")
         if value is not None:
             attrs["edited_at"] = utc(value, "timestampEdited").isoformat()
@@ -189,38 +209,34 @@ class ChannelReader:
         value = get("interaction")
         if value is not None:
             self.interaction(value, attrs)
-        value = get("reference")
-        reference = None if value is None else reference_of(value)
+        return attrs
 
-        raw_kind = get("type")
+    def kind_of(
+        self,
+        message: dict[str, Any],
+        reference: Reference | None,
+        author: PersonRef,
+        occurred_at: datetime,
+        attrs: dict[str, Any],
+    ) -> tuple[ActivityKind, str | None, PersonRef]:
+        """Return the message's kind, the id it replies to and the person it is about."""
+        raw_kind = message.get("type")
         kind = _CHAT_KINDS.get(raw_kind) if type(raw_kind) is str else None
         reply_to = None
         if kind is not None:
             if reference is not None:
                 kind, reply_to = self.chat_reference(kind, reference, attrs)
-        else:
-            name = kind_name(raw_kind)
-            chat_kind = _CHAT_KINDS.get(name)  # a chat kind written as a bare number
-            if chat_kind is not None:
-                kind = chat_kind
-                if reference is not None:
-                    kind, reply_to = self.chat_reference(kind, reference, attrs)
-            elif name == "GuildMemberJoin":
-                kind = JOIN
-            else:
-                kind, author = self.system(name, message, author, occurred_at, reference, attrs)
-        return ActivityRecord(
-            SOURCE,
-            self.channel_id,
-            msg_id,
-            kind,
-            occurred_at,
-            author,
-            text,
-            reply_to,
-            self.thread,
-            attrs,
-        )
+            return kind, reply_to, author
+        name = kind_name(raw_kind)
+        chat_kind = _CHAT_KINDS.get(name)  # a chat kind written as a bare number
+        if chat_kind is not None:
+            if reference is not None:
+                chat_kind, reply_to = self.chat_reference(chat_kind, reference, attrs)
+            return chat_kind, reply_to, author
+        if name == "GuildMemberJoin":
+            return JOIN, None, author
+        kind, author = self.system(name, message, author, occurred_at, reference, attrs)
+        return kind, None, author
 
     def chat_reference(
         self, kind: ActivityKind, reference: Reference, attrs: dict[str, Any]

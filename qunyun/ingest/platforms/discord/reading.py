@@ -19,7 +19,6 @@ skipping the messages already delivered; a broken file is then located byte-exac
 
 from __future__ import annotations
 
-import codecs
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,12 +29,11 @@ from django.utils.translation import gettext as _
 from ijson.common import ObjectBuilder
 
 from qunyun.ingest.errors import ImportFormatError
-from qunyun.ingest.platforms import indented_json
+from qunyun.ingest.platforms import indented_json, json_export
 from qunyun.ingest.platforms.discord.faults import find_fault
 from qunyun.ingest.platforms.indented_json import NotThisLayout
 
 CHUNK = 1 << 16  # the first read (the preamble); messages are read in indented_json.CHUNK
-_WS = b" \t\r\n"  # JSON whitespace (bytes.strip() would also take \v and \f)
 _OPEN = frozenset({"start_map", "start_array"})
 _CLOSE = frozenset({"end_map", "end_array"})
 
@@ -58,25 +56,23 @@ class ExportReader:
         Raises :class:`ImportFormatError` for an unreadable, empty or broken file — from
         this call or, for faults further in, while iterating.
         """
+        handle = json_export.open_json(self.path)
+        self.start = handle.tell()
         try:
-            handle = self.path.open("rb")
             head = handle.read(CHUNK)
         except OSError as error:
-            raise self.error(
-                _("The file cannot be read: %(reason)s") % {"reason": error.strerror or error}
-            ) from None
-        if head.startswith(codecs.BOM_UTF8):
-            self.start = len(codecs.BOM_UTF8)
-        if len(head) < CHUNK and not head[self.start :].strip(_WS):
             handle.close()
-            raise self.error(_("The file is empty."))
-        found = indented_json.find_array(head, self.start, b"messages")
+            raise json_export.unreadable_file(self.path, error) from None
+        if len(head) < CHUNK and json_export.is_blank(head):
+            handle.close()
+            raise json_export.empty_file(self.path)
+        found = indented_json.find_array(head, 0, b"messages")
         while found is None and len(head) < indented_json.MAX_PREAMBLE:
             more = handle.read(CHUNK)
             if not more:
                 break
             head += more
-            found = indented_json.find_array(head, self.start, b"messages")
+            found = indented_json.find_array(head, 0, b"messages")
         if found is None:
             handle.close()
             return self._streamed()
@@ -164,7 +160,7 @@ class ExportReader:
 
     def _located(self) -> ImportFormatError:
         fault = find_fault(self.path, self.start)
-        return fault or self.error(_("Invalid JSON."))
+        return fault or json_export.not_json(self.path)
 
 
 def _parse_slowly(data: bytes) -> Any:

@@ -12,19 +12,17 @@ responses are one page each — a topic holds at most a page of posts — and ar
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import ijson
-import orjson
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms import json_export
 
-UTF8_BOM = codecs.BOM_UTF8
 #: Beyond this size a broken file is not read whole just to find the broken byte.
 LOCATE_LIMIT = 512 * 1024 * 1024
 
@@ -41,22 +39,9 @@ class Shape(StrEnum):
 _KEYS = {shape.value: shape for shape in Shape if shape is not Shape.USER_LIST}
 
 
-def _open(path: Path) -> IO[bytes]:
-    try:
-        handle = path.open("rb")
-    except OSError as error:
-        raise ImportFormatError(
-            _("The file cannot be read: %(reason)s") % {"reason": error.strerror or error},
-            path=str(path),
-        ) from None
-    if handle.read(len(UTF8_BOM)) != UTF8_BOM:
-        handle.seek(0)
-    return handle
-
-
 def sniff(path: Path) -> Shape:
     """Return which Discourse response ``path`` holds, reading only as far as needed."""
-    with _open(path) as handle:
+    with json_export.open_json(path) as handle:
         try:
             events = ijson.parse(handle, use_float=True)
             for prefix, event, value in events:
@@ -88,7 +73,7 @@ def sniff(path: Path) -> Shape:
 
 def stream_posts(path: Path) -> Iterator[tuple[int, Any]]:
     """Yield ``(position, post)`` for each entry of ``latest_posts``, 1-based."""
-    with _open(path) as handle:
+    with json_export.open_json(path) as handle:
         try:
             yield from enumerate(ijson.items(handle, "latest_posts.item", use_float=True), 1)
         except (ijson.JSONError, UnicodeDecodeError):
@@ -97,14 +82,7 @@ def stream_posts(path: Path) -> Iterator[tuple[int, Any]]:
 
 def load_whole(path: Path) -> Any:
     """Return the parsed JSON document of ``path`` (a UTF-8 BOM is accepted)."""
-    with _open(path) as handle:
-        data = handle.read()
-    if not data or data.isspace():
-        raise ImportFormatError(_("The file is empty."), path=str(path))
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        raise locate_error(path) from None
+    return json_export.load_file(path)
 
 
 def topic_posts(path: Path, document: Any) -> list[Any]:
@@ -142,31 +120,10 @@ def locate_error(path: Path) -> ImportFormatError:
     except OSError:
         size = LOCATE_LIMIT + 1
     if size > LOCATE_LIMIT:
-        return ImportFormatError(_("The file is not valid JSON."), path=str(path))
-    data = path.read_bytes()
-    skipped = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
-    data = data[skipped:]
-    if not data or data.isspace():
-        return ImportFormatError(_("The file is empty."), path=str(path))
+        return json_export.not_json(path)
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return ImportFormatError(
-            _("The file is not UTF-8 text (byte %(byte)s).") % {"byte": hex(data[error.start])},
-            path=str(path),
-            line=data.count(b"\n", 0, error.start) + 1,
-            offset=error.start + skipped,
-        )
-    try:
-        orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        offset = len(text[: error.pos].encode("utf-8"))
-        return ImportFormatError(
-            _("Invalid JSON at column %(column)d: %(reason)s")
-            % {"column": error.colno, "reason": error.msg},
-            path=str(path),
-            line=error.lineno,
-            offset=offset + skipped,
-        )
+        json_export.load_file(path)
+    except ImportFormatError as error:
+        return error
     # Only the streaming reader objected (e.g. a number too large for a double).
-    return ImportFormatError(_("The file is not valid JSON."), path=str(path))
+    return json_export.not_json(path)

@@ -115,26 +115,9 @@ class PostMapper:
         attrs: dict[str, Any] = {"post_number": number}
         attrs.update(fields.state_attrs(occurred_at))
         author = self.author(fields, attrs)
-        reply_to: str | None = None
-        if post_type in (MODERATOR_ACTION, SMALL_ACTION):
-            kind = ActivityKind.SERVICE
-            action = fields.data.get("action_code")
-            attrs["action"] = (
-                action
-                if isinstance(action, str) and action
-                else ("moderator_action" if post_type == MODERATOR_ACTION else "small_action")
-            )
-        elif number == 1:
-            kind = ActivityKind.POST
-            attrs["title"] = text_or_empty(fields.data.get("topic_title")) or facts.title
-            attrs["topic_slug"] = text_or_empty(fields.data.get("topic_slug")) or facts.slug
-        else:
-            kind = ActivityKind.REPLY
-            reply_to = self.reply_target(fields, topic, post_id, attrs)
-        if post_type == WHISPER:
-            attrs["whisper"] = True
-        elif post_type not in (REGULAR, MODERATOR_ACTION, SMALL_ACTION):
-            attrs["post_type"] = post_type
+        kind, reply_to = self.kind(
+            fields, attrs, post_type=post_type, topic=topic, number=number, post_id=post_id
+        )
 
         records: list[Record] = []
         channel = self.channel(fields, facts, records)
@@ -154,6 +137,40 @@ class PostMapper:
             )
         )
         return records
+
+    def kind(
+        self,
+        fields: _Fields,
+        attrs: dict[str, Any],
+        *,
+        post_type: int,
+        topic: int,
+        number: int,
+        post_id: int,
+    ) -> tuple[ActivityKind, str | None]:
+        """The post's kind and the id it replies to; adds what its type tells to ``attrs``."""
+        reply_to: str | None = None
+        if post_type in (MODERATOR_ACTION, SMALL_ACTION):
+            kind = ActivityKind.SERVICE
+            action = fields.data.get("action_code")
+            attrs["action"] = (
+                action
+                if isinstance(action, str) and action
+                else ("moderator_action" if post_type == MODERATOR_ACTION else "small_action")
+            )
+        elif number == 1:
+            kind = ActivityKind.POST
+            facts = self.index.topic(topic)
+            attrs["title"] = text_or_empty(fields.data.get("topic_title")) or facts.title
+            attrs["topic_slug"] = text_or_empty(fields.data.get("topic_slug")) or facts.slug
+        else:
+            kind = ActivityKind.REPLY
+            reply_to = self.reply_target(fields, topic, post_id, attrs)
+        if post_type == WHISPER:
+            attrs["whisper"] = True
+        elif post_type not in (REGULAR, MODERATOR_ACTION, SMALL_ACTION):
+            attrs["post_type"] = post_type
+        return kind, reply_to
 
     def author(self, fields: _Fields, attrs: dict[str, Any]) -> PersonRef:
         user_id = fields.integer("user_id")

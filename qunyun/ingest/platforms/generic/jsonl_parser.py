@@ -14,6 +14,7 @@ import orjson
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms import json_export
 from qunyun.ingest.platforms.generic.common import Record, RowReader, read_lines
 
 
@@ -32,12 +33,7 @@ def parse(path: Path) -> Iterator[Record]:
         try:
             row = orjson.loads(text)
         except orjson.JSONDecodeError as error:
-            raise ImportFormatError(
-                _("Invalid JSON at column %(column)d: %(reason)s")
-                % {"column": error.colno, "reason": error.msg},
-                path=str(path),
-                line=line,
-            ) from None
+            raise json_export.invalid_json(path, error.msg, line=line, column=error.colno) from None
         if not isinstance(row, dict):
             raise ImportFormatError(_("The line is not a JSON object."), path=str(path), line=line)
         objects += 1

@@ -15,6 +15,7 @@ from types import TracebackType
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ZIP_READ_ERRORS, ImportFormatError
+from qunyun.ingest.platforms import json_export
 from qunyun.ingest.platforms.zip_guard import checked_members, open_zip
 
 #: Each JSON file is parsed in memory (one day of one channel at a time), so one file
@@ -83,10 +84,7 @@ class SlackExport:
             try:
                 return (self.path / full_name).read_bytes()
             except OSError as error:
-                raise ImportFormatError(
-                    _("The file cannot be read: %(reason)s") % {"reason": error.strerror},
-                    path=self.where(name),
-                ) from None
+                raise json_export.unreadable_file(self.where(name), error) from None
         info = self._infos[full_name]
         if info.flag_bits & 0x1:
             raise ImportFormatError(

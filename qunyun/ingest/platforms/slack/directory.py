@@ -17,8 +17,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms import json_export
 from qunyun.ingest.platforms.slack.archive import SlackExport
-from qunyun.ingest.platforms.slack.jsonfile import parse_json
 from qunyun.ingest.records import ChannelRecord, PersonRef
 
 SOURCE = "slack"
@@ -40,7 +40,7 @@ def _text(value: Any) -> str:
 def _listing(export: SlackExport, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(index from 1, entry)`` of the JSON array ``name``, each entry with an id."""
     where = export.where(name)
-    document = parse_json(export.read(name), where)
+    document = json_export.load(export.read(name), where)
     if not isinstance(document, list):
         raise ImportFormatError(_("The file is not a JSON array."), path=where)
     for index, entry in enumerate(document, start=1):

@@ -99,16 +99,7 @@ class DayReader:
             raise self.error(_("The message is not a JSON object."), index)
         if message.get("type", "message") != "message":
             return
-        ts = message.get("ts")
-        occurred_at = parse_ts(ts)
-        if occurred_at is None or not isinstance(ts, str):
-            raise self.error(
-                _("The message has no “ts”.")
-                if ts is None
-                else _("“ts” is not a Slack timestamp: %(value)s") % {"value": shown(ts)},
-                index,
-                "ts",
-            )
+        ts, occurred_at = self.timestamp(index, message)
         subtype = message.get("subtype")
         if subtype is not None and not isinstance(subtype, str):
             raise self.error(
@@ -152,6 +143,30 @@ class DayReader:
             thread=thread_ts,
             attrs=attrs,
         )
+        yield from self.reaction_records(ts, occurred_at, thread_ts, reactions)
+
+    def timestamp(self, index: int, message: dict[str, Any]) -> tuple[str, datetime]:
+        """Return the message's ``ts`` (its id) and the UTC time it stands for."""
+        ts = message.get("ts")
+        occurred_at = parse_ts(ts)
+        if occurred_at is None or not isinstance(ts, str):
+            raise self.error(
+                _("The message has no “ts”.")
+                if ts is None
+                else _("“ts” is not a Slack timestamp: %(value)s") % {"value": shown(ts)},
+                index,
+                "ts",
+            )
+        return ts, occurred_at
+
+    def reaction_records(
+        self,
+        ts: str,
+        occurred_at: datetime,
+        thread_ts: str | None,
+        reactions: list[tuple[str, int, list[str]]],
+    ) -> Iterator[ActivityRecord]:
+        """Yield one reaction per person and emoji to the message ``ts``."""
         for name, _count, users in reactions:
             for user in dict.fromkeys(users):
                 yield ActivityRecord(

@@ -20,9 +20,9 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms import json_export
 from qunyun.ingest.platforms.slack.archive import SlackExport
 from qunyun.ingest.platforms.slack.directory import People, conversations, day_files
-from qunyun.ingest.platforms.slack.jsonfile import parse_json
 from qunyun.ingest.platforms.slack.messages import DayReader
 from qunyun.ingest.records import ActivityRecord, ChannelRecord
 
@@ -44,7 +44,7 @@ def parse(path: Path) -> Iterator[Record]:
             yield conversation.record
             for name in days.get(conversation.folder, ()):
                 where = export.where(name)
-                messages = parse_json(export.read(name), where)
+                messages = json_export.load(export.read(name), where)
                 if not isinstance(messages, list):
                     raise ImportFormatError(_("The day file is not a JSON array."), path=where)
                 reader = DayReader(conversation.record.external_id, people, where)

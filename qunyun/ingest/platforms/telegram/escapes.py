@@ -10,13 +10,12 @@ backslash, so repairing a file that needs no repair changes nothing.
 
 from __future__ import annotations
 
-import codecs
 import re
 from bisect import bisect_left
 from collections.abc import Callable
 from typing import BinaryIO
 
-UTF8_BOM = codecs.BOM_UTF8
+from qunyun.ingest.platforms.json_export import UTF8_BOM
 
 # ``\x`` + two hex digits, preceded by an even number of backslashes (an odd number
 # would mean the backslash itself was escaped and the ``x`` is ordinary text).

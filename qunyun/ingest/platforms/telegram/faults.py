@@ -13,9 +13,10 @@ from collections import deque
 from pathlib import Path
 
 import ijson
-from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
+from qunyun.ingest.platforms import json_export
+from qunyun.ingest.platforms.json_export import yajl_reason
 from qunyun.ingest.platforms.telegram.escapes import RepairingReader, repair_escapes
 
 #: What a stream raises for bytes that are not JSON or not UTF-8.
@@ -36,11 +37,7 @@ def stream_error(path: Path, failed: RepairingReader, error: Exception) -> Impor
             break
         window = located  # it failed in another chunk: look there byte by byte
     # The failure could not be reproduced: name where the stream was reading.
-    return ImportFormatError(
-        _("Invalid JSON: %(reason)s") % {"reason": _reason(error)},
-        path=str(path),
-        offset=failed.chunk_start,
-    )
+    return json_export.invalid_json(path, yajl_reason(error), offset=failed.chunk_start)
 
 
 class _Locator:
@@ -82,12 +79,7 @@ class _Locator:
             at = error.start - len(self.undecoded)
             # Before the chunk: in a character that the previous chunk began (no newline).
             line = self.lines + 1 if at < 0 else self.place(original, at)[0]
-            return ImportFormatError(
-                _("The file is not UTF-8 text (byte %(byte)s).") % {"byte": hex(data[error.start])},
-                path=str(self.path),
-                line=line,
-                offset=start + at,
-            )
+            return json_export.not_utf8(self.path, data[error.start], line=line, offset=start + at)
         self.undecoded = data[consumed:]
         return None
 
@@ -106,14 +98,10 @@ class _Locator:
 
     def invalid(self, start: int, original: bytes, at: int, error: Exception) -> ImportFormatError:
         if not self.content and not original[:at].strip():
-            return ImportFormatError(_("The file is empty."), path=str(self.path))
+            return json_export.empty_file(self.path)
         line, column = self.place(original, at)
-        return ImportFormatError(
-            _("Invalid JSON at column %(column)d: %(reason)s")
-            % {"column": column, "reason": _reason(error)},
-            path=str(self.path),
-            line=line,
-            offset=start + at,
+        return json_export.invalid_json(
+            self.path, yajl_reason(error), line=line, column=column, offset=start + at
         )
 
 
@@ -155,13 +143,3 @@ class _Feeder:
 
 def _characters(data: bytes) -> int:
     return len(data.translate(None, _CONTINUATION))
-
-
-def _reason(error: Exception) -> str:
-    """Return the first line of a yajl message ("parse error: premature EOF")."""
-    if isinstance(error, UnicodeDecodeError):
-        return _("the text is not UTF-8")
-    message = error.args[0] if error.args else str(error)
-    if isinstance(message, bytes):
-        message = message.decode("utf-8", errors="replace")
-    return str(message).strip().split("\n", 1)[0]

@@ -265,6 +265,8 @@ class ChatReader:
     def normal_records(
         self, index: int, msg_id: int, message: dict[str, Any]
     ) -> list[ActivityRecord]:
+        """Return the activity of a normal message and the reactions to it."""
+        # The common cases inline (this runs once per message); the methods check the rest.
         raw = message.get("date_unixtime")
         occurred_at = None
         if type(raw) is str and raw.isdigit() and raw.isascii():  # as tdesktop writes it
@@ -283,70 +285,26 @@ class ChatReader:
         if type(raw) is str and type(name) is str:
             author = self._people.get((raw, name))  # the cache of self.person
         if author is None:
-            author = self.person(index, message, "from_id", "from")
-        if author is None:
-            if not self.is_channel:
-                raise self.error(_("The message has no “from_id”."), record=index, field="from_id")
-            # Old channel exports omit the sender of posts: it is the channel itself.
-            author = PersonRef(external_id=f"channel{self.chat_id}", display_name=self.name)
+            author = self.normal_author(index, message)
         raw_text = message.get("text")
-        if type(raw_text) is str:
-            text = raw_text
-        else:
-            try:
-                text = content.flatten_text(raw_text)
-            except ValueError:
-                raise self.error(
-                    _("“text” is neither a string nor a list of text parts."),
-                    record=index,
-                    field="text",
-                ) from None
+        text = raw_text if type(raw_text) is str else self.flat_text(index, raw_text)
         attrs = content.entity_attrs(raw_text, message.get("text_entities"))
         if time_is_local:
             attrs["time_is_local"] = True
         if not _RARE_KEYS.isdisjoint(message):
-            try:
-                content.add_media_attrs(message, attrs)
-            except ValueError:
-                raise self.error(_("“poll” is malformed."), record=index, field="poll") from None
-            self.add_context_attrs(index, message, attrs)
-
+            self.add_rare_attrs(index, message, attrs)
         kind = _MESSAGE
         reply_to = thread = None
         target = message.get("reply_to_message_id")
         if target is not None:
-            if type(target) is not int:
-                raise self.error(
-                    _("“reply_to_message_id” is not an integer: %(value)r") % {"value": target},
-                    record=index,
-                    field="reply_to_message_id",
-                )
-            if "reply_to_peer_id" in message:
-                # A reply to a message of another chat: not an activity of this channel.
-                attrs["reply_to_peer_id"] = str(message["reply_to_peer_id"])
-                attrs["reply_to_message_id"] = str(target)
-            elif target in self.topics:
-                thread = str(target)  # the first post of a forum topic, not a reply
-            else:
-                kind = _REPLY
-                reply_to = str(target)
-                thread = self.thread_of.get(target)
+            kind, reply_to, thread = self.reply_place(index, target, message, attrs)
         if thread is not None:
             self.thread_of.add(msg_id, thread)
         if self.is_channel and (author.external_id or "").startswith("channel"):
             kind = _POST
-
         reactions = message.get("reactions")
         if reactions is not None:
-            if type(reactions) is not list:
-                raise self.error(_("“reactions” is not a list."), record=index, field="reactions")
-            try:
-                attrs["reactions"] = content.reaction_counts(reactions)
-            except ValueError:
-                raise self.error(
-                    _("“reactions” has a malformed entry."), record=index, field="reactions"
-                ) from None
-
+            attrs["reactions"] = self.reaction_counts(index, reactions)
         record = ActivityRecord(
             SOURCE,
             self.chat_id,
@@ -362,6 +320,69 @@ class ChatReader:
         if not reactions:
             return [record]
         return [record, *reaction_records(self, index, msg_id, occurred_at, reactions)]
+
+    def normal_author(self, index: int, message: dict[str, Any]) -> PersonRef:
+        """Return who sent a normal message; a channel's own posts are the channel's."""
+        author = self.person(index, message, "from_id", "from")
+        if author is None:
+            if not self.is_channel:
+                raise self.error(_("The message has no “from_id”."), record=index, field="from_id")
+            # Old channel exports omit the sender of posts: it is the channel itself.
+            author = PersonRef(external_id=f"channel{self.chat_id}", display_name=self.name)
+        return author
+
+    def reply_place(
+        self, index: int, target: Any, message: dict[str, Any], attrs: dict[str, Any]
+    ) -> tuple[ActivityKind, str | None, str | None]:
+        """Return the kind, ``reply_to`` and thread of a message that names ``target``.
+
+        A reply to another chat's message stays a message and says so in ``attrs``; one
+        to a forum topic's first post is a message in that topic.
+        """
+        if type(target) is not int:
+            raise self.error(
+                _("“reply_to_message_id” is not an integer: %(value)r") % {"value": target},
+                record=index,
+                field="reply_to_message_id",
+            )
+        if "reply_to_peer_id" in message:
+            # A reply to a message of another chat: not an activity of this channel.
+            attrs["reply_to_peer_id"] = str(message["reply_to_peer_id"])
+            attrs["reply_to_message_id"] = str(target)
+            return _MESSAGE, None, None
+        if target in self.topics:
+            return _MESSAGE, None, str(target)  # the first post of a forum topic, not a reply
+        return _REPLY, str(target), self.thread_of.get(target)
+
+    def reaction_counts(self, index: int, reactions: Any) -> dict[str, int]:
+        """Return emoji → count of a message's ``reactions``."""
+        if type(reactions) is not list:
+            raise self.error(_("“reactions” is not a list."), record=index, field="reactions")
+        try:
+            return content.reaction_counts(reactions)
+        except ValueError:
+            raise self.error(
+                _("“reactions” has a malformed entry."), record=index, field="reactions"
+            ) from None
+
+    def flat_text(self, index: int, raw_text: Any) -> str:
+        """Return the plain text of a ``text`` written as a list of parts."""
+        try:
+            return content.flatten_text(raw_text)
+        except ValueError:
+            raise self.error(
+                _("“text” is neither a string nor a list of text parts."),
+                record=index,
+                field="text",
+            ) from None
+
+    def add_rare_attrs(self, index: int, message: dict[str, Any], attrs: dict[str, Any]) -> None:
+        """Add what the keys only some messages have say: media, then edit and origin."""
+        try:
+            content.add_media_attrs(message, attrs)
+        except ValueError:
+            raise self.error(_("“poll” is malformed."), record=index, field="poll") from None
+        self.add_context_attrs(index, message, attrs)
 
     def add_context_attrs(self, index: int, message: dict[str, Any], attrs: dict[str, Any]) -> None:
         """Add edit time, forward origin, bot and signature of a normal message."""

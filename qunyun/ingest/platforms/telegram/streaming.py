@@ -32,9 +32,9 @@ import ijson
 from django.utils.translation import gettext as _
 
 from qunyun.ingest.errors import ImportFormatError
-from qunyun.ingest.platforms import indented_json
+from qunyun.ingest.platforms import indented_json, json_export
 from qunyun.ingest.platforms.indented_json import NotThisLayout
-from qunyun.ingest.platforms.telegram.escapes import UTF8_BOM, RepairingReader, repair_escapes
+from qunyun.ingest.platforms.telegram.escapes import RepairingReader, repair_escapes
 from qunyun.ingest.platforms.telegram.faults import PARSE_ERRORS, stream_error
 from qunyun.ingest.platforms.telegram.loading import Chat
 
@@ -93,9 +93,7 @@ def _fast_single(path: Path, files: ExitStack) -> Chat | None:
 
     ``None`` when the file does not begin like one (the caller streams it).
     """
-    handle = files.enter_context(path.open("rb"))
-    if handle.read(len(UTF8_BOM)) != UTF8_BOM:
-        handle.seek(0)
+    handle = files.enter_context(json_export.open_json(path))
     found = indented_json.read_head(handle, 0, b"messages")
     if found is None:
         handle.close()

@@ -21,7 +21,7 @@ import pytest
 from django.utils import translation
 
 from qunyun.ingest.errors import ImportFormatError
-from qunyun.ingest.platforms import get_parser
+from qunyun.ingest.platforms import get_parser, json_export
 from qunyun.ingest.platforms.telegram import faults, loading, streaming
 from qunyun.ingest.platforms.telegram.parser import parse
 from qunyun.ingest.records import ActivityKind, ActivityRecord, ChannelRecord, PersonRef
@@ -372,7 +372,7 @@ def test_bytes_that_are_not_utf8_are_located(tmp_path: Path) -> None:
 def test_bad_bytes_are_found_wherever_the_read_windows_cut_characters(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(loading, "_CHUNK", 5)  # windows that split 3- and 4-byte characters
+    monkeypatch.setattr(json_export, "_CHUNK", 5)  # windows that split 3- and 4-byte characters
     good = json.dumps(chat(message(1, text="群运 🎉 社区")), ensure_ascii=False).encode()
     bad_at = good.index("社".encode())
     path = write(tmp_path, good[:bad_at] + b"\xc0" + good[bad_at:])
