@@ -8,3 +8,7 @@ class IngestConfig(AppConfig):
 
     def ready(self) -> None:
         from qunyun.ingest import jobs  # noqa: F401 — registers the refresh after pushes
+        from qunyun.ingest.interrupted import do_mark_interrupted_imports
+        from qunyun.scheduling.startup import register_startup_check
+
+        register_startup_check(do_mark_interrupted_imports)

@@ -15,6 +15,7 @@ class ImportRun(models.Model):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        INTERRUPTED = "interrupted", _("Interrupted")
 
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="import_runs", verbose_name=_("workspace")
@@ -33,6 +34,9 @@ class ImportRun(models.Model):
     #: Where an uploaded file waits for the worker (deleted when the import ends).
     stored_file = models.CharField(max_length=1024, blank=True)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    # The process that runs it: a run still "running" whose process is gone was killed.
+    host = models.CharField(_("host"), max_length=255, blank=True)
+    pid = models.IntegerField(_("process"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     duration_seconds = models.FloatField(_("duration (s)"), null=True, blank=True)
     started_by = models.ForeignKey(

@@ -11,6 +11,8 @@ the operator what went wrong.
 from __future__ import annotations
 
 import gc
+import os
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -191,16 +193,19 @@ def do_import_records(
     and re-raises any other error, after recording it on the run as failed; nothing of
     the import but the run is written then.
     """
+    host, pid = socket.gethostname(), os.getpid()
     if run is None:
         run = ImportRun.objects.create(
             workspace=workspace,
             file_name=file_name[:1024],
             format=format_name,
             started_by=acting_user,
+            host=host,
+            pid=pid,
         )
     else:
-        run.status = ImportRun.Status.RUNNING
-        run.save(update_fields=["status"])
+        run.status, run.host, run.pid = ImportRun.Status.RUNNING, host, pid
+        run.save(update_fields=["status", "host", "pid"])
     started = time.perf_counter()
     writer = _ActivityWriter(workspace, run)
     collecting = gc.isenabled()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from qunyun.ingest.actions import do_queue_discourse_sync, do_queue_uploaded_import
+from qunyun.ingest.interrupted import can_rerun, do_rerun_import
 from qunyun.ingest.models import ImportRun
 from qunyun.ingest.platforms import PARSERS
 from qunyun.ingest.selectors import import_progress
@@ -115,13 +118,14 @@ def imports(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
 
 
 @workspace_page
-def import_run(request: HttpRequest, workspace: Workspace, run_id: int) -> HttpResponse:
+def import_run(request: WorkspaceRequest, workspace: Workspace, run_id: int) -> HttpResponse:
     run = ImportRun.objects.filter(workspace=workspace, pk=run_id).first()
     if run is None:
         raise Http404("import")
     context = {
         "workspace": workspace,
         "run": run,
+        "can_rerun": can_rerun(run) and may(request.workspace_role, Capability.IMPORT),
         "progress": import_progress(run),
         "active": run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING),
         "nav": "imports",
@@ -129,3 +133,19 @@ def import_run(request: HttpRequest, workspace: Workspace, run_id: int) -> HttpR
     if request.headers.get("HX-Request"):
         return render(request, "ingest/_run_status.html", context)
     return render(request, "ingest/import_run.html", context)
+
+
+@workspace_page(post=Capability.IMPORT)
+@require_POST
+def rerun_import(request: WorkspaceRequest, workspace: Workspace, run_id: int) -> HttpResponse:
+    """Queue an interrupted run's file again; its page follows the new run."""
+    run = ImportRun.objects.filter(workspace=workspace, pk=run_id).first()
+    if run is None:
+        raise Http404("import")
+    if not can_rerun(run):
+        messages.info(
+            request, _("Only an interrupted import whose file is still here can be run again.")
+        )
+        return redirect("import_run", workspace.slug, run.pk)
+    again = do_rerun_import(run, acting_user=request.user)
+    return redirect("import_run", workspace.slug, again.pk)

@@ -63,6 +63,7 @@ class ScheduledRun(models.Model):
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    worker_host = models.CharField(_("worker host"), max_length=255, blank=True)
     worker_pid = models.IntegerField(_("worker process"), null=True, blank=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -27,7 +28,10 @@ class RunOutcome:
 def do_run_scheduled(run: ScheduledRun) -> RunOutcome:
     """Run the job of ``run`` if no one has started it yet, and keep how it ended."""
     started = ScheduledRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=timezone.now(), worker_pid=os.getpid()
+        status=RunStatus.RUNNING,
+        started_at=timezone.now(),
+        worker_host=socket.gethostname(),
+        worker_pid=os.getpid(),
     )
     if not started:
         run.refresh_from_db()

@@ -34,6 +34,8 @@ PUBLIC = {
     "admin_login": "the back office's login form (the same lock as the login form)",
     "logout": "logging out",
     "set_language": "the language switcher",
+    "healthz": "for a load balancer: no login, no personal data",
+    "installation_status": "the installation's status: superusers only (test_status.py)",
 }
 
 
@@ -133,6 +135,7 @@ CALLS: dict[str, list[Call]] = {
     "unmerge_identity": [Call("POST", lambda c: {"identity_id": c.identity.pk})],
     "imports": [Call("GET", lambda c: {}), Call("POST", lambda c: {}, lambda c: {"format": "csv"})],
     "import_run": [Call("GET", lambda c: {"run_id": c.run.pk})],
+    "rerun_import": [Call("POST", lambda c: {"run_id": c.run.pk})],
     "audit_log": [Call("GET", lambda c: {})],
 }
 

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from qunyun.database import pending_migrations
+from qunyun.scheduling.startup import run_startup_checks
 
 
 def _stop_on_sigterm() -> None:
@@ -124,6 +125,7 @@ class Command(BaseCommand):
                     "run “qunyun migrate” first."
                 )
             )
+        run_startup_checks()  # runs a killed process left running are marked interrupted
         _stop_on_sigterm()
         names = []
         if not options["no_worker"] and settings.TASKS_BACKEND == "database":

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qunyun.dashboard.health import Status, installation_status
+from qunyun.database import pending_migrations
+from qunyun.scheduling.startup import run_startup_checks
 
 
 class Command(BaseCommand):
@@ -22,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not pending_migrations():
+            run_startup_checks()  # a run a killed process left running: interrupted
         status = installation_status()
         if options["json"]:
             self.stdout.write(json.dumps(status.as_json(), ensure_ascii=False, indent=2))

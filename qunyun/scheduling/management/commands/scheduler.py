@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from qunyun.scheduling.actions import do_claim_due_runs, do_install_default_schedules
 from qunyun.scheduling.heartbeat import do_beat
+from qunyun.scheduling.startup import run_startup_checks
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         do_install_default_schedules()
+        run_startup_checks()
         if options["once"]:
             self.stdout.write(_("Claimed %(n)d due runs.") % {"n": tick()})
             return

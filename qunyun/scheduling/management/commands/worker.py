@@ -12,12 +12,14 @@ from typing import Any
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from qunyun.scheduling.heartbeat import start_beating
+from qunyun.scheduling.startup import run_startup_checks
 
 
 class Command(DbWorkerCommand):
     help = "Run background tasks (imports, syncs, scheduled runs) until stopped."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        run_startup_checks()
         stop = start_beating("worker")
         try:
             super().handle(*args, **options)
