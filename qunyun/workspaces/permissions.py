@@ -19,6 +19,7 @@ class Capability(StrEnum):
     READ_AUDIT = "read_audit"  # the audit log
     PRIVACY = "privacy"  # members' data export and erasure
     BACK_OFFICE = "back_office"  # the workspace's rows in the back office (staff users)
+    SCHEDULE = "schedule"  # the schedules page: switch, run now, change timetables
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {

@@ -137,6 +137,7 @@ CALLS: dict[str, list[Call]] = {
     "import_run": [Call("GET", lambda c: {"run_id": c.run.pk})],
     "rerun_import": [Call("POST", lambda c: {"run_id": c.run.pk})],
     "audit_log": [Call("GET", lambda c: {})],
+    "schedules": [Call("GET", lambda c: {})],
 }
 
 
