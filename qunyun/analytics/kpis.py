@@ -1,8 +1,8 @@
 """The headline KPIs of a workspace, computed from its snapshot (``qunyun kpis``).
 
-Returns plain data (dicts of numbers and ISO dates), never HTML. The keys are the shared
-contract read by the pages, ``qunyun kpis --json`` and the benchmark; every figure is
-defined in ``docs/metrics.md``.
+Returns plain data (dicts of numbers and ISO dates), never HTML. Its shape is the shared
+contract read by the pages, ``qunyun kpis --json`` and the benchmark, declared once as
+:class:`~qunyun.analytics.kpi_types.Kpis`; every figure is defined in ``docs/metrics.md``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,15 @@ from qunyun.analytics.backend import (
     read_parquet,
     side_by_side,
 )
+from qunyun.analytics.kpi_types import (
+    Contributor,
+    DailyPoint,
+    Engagement,
+    Growth,
+    Heatmap,
+    Kpis,
+    PeriodPoint,
+)
 from qunyun.analytics.response import questions_section
 
 #: Top contributors and questions look back this many days, as_of included.
@@ -41,7 +50,7 @@ def _has_parts(folder: Path) -> bool:
     return folder.is_dir() and any(folder.glob("*.parquet"))
 
 
-def empty_kpis(period: str = "day", channel_id: int | None = None) -> dict[str, Any]:
+def empty_kpis(period: str = "day", channel_id: int | None = None) -> Kpis:
     return {
         "as_of": None,
         "period": period,
@@ -87,7 +96,7 @@ def compute_kpis(
     channel_id: int | None = None,
     backend: str | None = None,
     segment_rules: segments.SegmentRules | None = None,
-) -> dict[str, Any]:
+) -> Kpis:
     """KPIs as of ``as_of`` (default: the last day with activity), per ``period``.
 
     ``period`` is "day", "week" (from Monday) or "month" (calendar); with ``channel_id``
@@ -167,18 +176,17 @@ def compute_kpis(
     return _assembled(found, end, period, channel_id)
 
 
-def _assembled(
-    found: dict[str, Any], end: date, period: str, channel_id: int | None
-) -> dict[str, Any]:
+def _assembled(found: dict[str, Any], end: date, period: str, channel_id: int | None) -> Kpis:
     """compute_kpis's result from its sections."""
     # The daily series holds DAU, WAU and MAU of every day: the headline's active counts
     # are its last day, stickiness the mean of its last 30 days' DAU ÷ MAU.
-    daily, by_period = found["daily"], found["by_period"]
+    daily: list[DailyPoint] = found["daily"]
+    by_period: list[PeriodPoint] = found["by_period"]
     last = daily[-1]
     recent_days = daily[-30:]
     ratios = [d["active_members"] / d["mau"] for d in recent_days if d["mau"] > 0]
     current = by_period[-1]
-    segment_counts = found["segments"]
+    segment_counts: dict[str, int] = found["segments"]
     return {
         "as_of": end.isoformat(),
         "period": period,
@@ -191,7 +199,12 @@ def _assembled(
         "new_members_30d": sum(d["new_members"] for d in recent_days),
         "messages_total": sum(d["messages"] for d in daily),
         "series": {"daily": daily, "by_period": by_period},
-        "growth": {k: current[k] for k in ("joined", "left", "net_growth", "growth_rate")},
+        "growth": Growth(
+            joined=current["joined"],
+            left=current["left"],
+            net_growth=current["net_growth"],
+            growth_rate=current["growth_rate"],
+        ),
         "engagement": found["engagement"],
         "heatmap": found["heatmap"],
         "top_contributors": found["top_contributors"],
@@ -205,7 +218,7 @@ def _assembled(
     }
 
 
-def period_series(periods: Table, start: date, end: date, period: str) -> list[dict[str, Any]]:
+def period_series(periods: Table, start: date, end: date, period: str) -> list[PeriodPoint]:
     """One entry per period from the one holding ``start`` to the one holding ``end``,
     from the :func:`metrics.member_periods` of ``period`` over [start, end].
 
@@ -226,10 +239,11 @@ def period_series(periods: Table, start: date, end: date, period: str) -> list[d
 
 def assemble_period_series(
     values: dict[date, dict[str, int]], start: date, end: date, period: str
-) -> list[dict[str, Any]]:
+) -> list[PeriodPoint]:
     """The by-period series from each period's counts (joined, left, active_members,
     messages, replies): zero-filled, with the running members total and the ratios."""
-    series, total = [], 0
+    series: list[PeriodPoint] = []
+    total = 0
     for day in sorted({metrics.period_start(d, period) for d in _days(start, end)}):
         v = values.get(day, {})
         joined, left, active = v.get("joined", 0), v.get("left", 0), v.get("active_members", 0)
@@ -253,7 +267,7 @@ def assemble_period_series(
     return series
 
 
-def engagement_section(md: Table, current: dict[str, Any], end: date) -> dict[str, Any]:
+def engagement_section(md: Table, current: PeriodPoint, end: date) -> Engagement:
     """Engagement over the period holding ``end`` (its entry of the period series)."""
     start = date.fromisoformat(current["period_start"])
 
@@ -270,9 +284,7 @@ def engagement_section(md: Table, current: dict[str, Any], end: date) -> dict[st
     }
 
 
-def heatmap_section(
-    con: Any, folder: Path, end: date, channel_id: int | None
-) -> dict[str, list[list[int]]]:
+def heatmap_section(con: Any, folder: Path, end: date, channel_id: int | None) -> Heatmap:
     """Messages per weekday (Monday first) and local hour over the 28 days ending ``end``."""
     grid = [[0] * 24 for _ in range(7)]
     if _has_parts(folder):
@@ -284,10 +296,18 @@ def heatmap_section(
     return {"hour_of_week": grid}
 
 
-def contributors_section(md: Table, members: Table, start: date, end: date) -> list[dict[str, int]]:
+def contributors_section(md: Table, members: Table, start: date, end: date) -> list[Contributor]:
     frame = execute(metrics.top_contributors(md, members, start, end, TOP_CONTRIBUTORS))
-    columns = ("member_id", "messages", "replies", "reactions", "active_days")
-    return [{c: int(row[c]) for c in columns} for row in frame.to_dict("records")]
+    return [
+        Contributor(
+            member_id=int(row["member_id"]),
+            messages=int(row["messages"]),
+            replies=int(row["replies"]),
+            reactions=int(row["reactions"]),
+            active_days=int(row["active_days"]),
+        )
+        for row in frame.to_dict("records")
+    ]
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -298,7 +318,7 @@ def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def daily_series(md: Any, start: date, end: date) -> list[dict[str, Any]]:
+def daily_series(md: Table, start: date, end: date) -> list[DailyPoint]:
     """One entry per calendar day in [start, end], zero-filled."""
     rolling = execute(metrics.active_members_windows(md, start, end, (1, 7, 30)))
     names = {1: "active_members", 7: "wau", 30: "mau"}
@@ -314,7 +334,7 @@ def daily_series(md: Any, start: date, end: date) -> list[dict[str, Any]]:
     for column, frame in frames.items():
         for day, value in zip(frame["day"], frame[column], strict=True):
             by_day.setdefault(_as_date(day), {})[column] = int(value)
-    series = []
+    series: list[DailyPoint] = []
     for offset in range((end - start).days + 1):
         day = start + timedelta(days=offset)
         values = by_day.get(day, {})

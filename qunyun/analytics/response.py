@@ -25,6 +25,7 @@ from ibis.expr.types import Table
 
 from qunyun.activity.kinds import MESSAGE_KINDS
 from qunyun.analytics.backend import execute_rows
+from qunyun.analytics.kpi_types import Questions, UnansweredQuestion
 from qunyun.analytics.metrics import in_channel, metric
 
 #: In a channel without reply links, the next message by someone else within this long.
@@ -150,7 +151,7 @@ def questions_section(
     start: date,
     end: date,
     channel_id: int | None = None,
-) -> dict[str, Any]:
+) -> Questions:
     """Totals, answered shares, median time to first response and the unanswered list."""
     frame = execute_rows(
         questions_with_first_response(
@@ -160,7 +161,7 @@ def questions_section(
     return summarise_questions(frame)
 
 
-def summarise_questions(frame: pd.DataFrame) -> dict[str, Any]:
+def summarise_questions(frame: pd.DataFrame) -> Questions:
     """The section from one row per question (activity_id, member_id, channel_id,
     occurred_at, first_response_at or null)."""
     total = len(frame)
@@ -179,12 +180,12 @@ def summarise_questions(frame: pd.DataFrame) -> dict[str, Any]:
             round(float(waited[answered].median()), 1) if answered.any() else None
         ),
         "unanswered": [
-            {
-                "activity_id": int(row.activity_id),
-                "member_id": int(row.member_id),
-                "channel_id": int(row.channel_id),
-                "occurred_at": _utc(row.occurred_at).isoformat(),
-            }
+            UnansweredQuestion(
+                activity_id=int(row.activity_id),
+                member_id=int(row.member_id),
+                channel_id=int(row.channel_id),
+                occurred_at=_utc(row.occurred_at).isoformat(),
+            )
             for row in open_.head(UNANSWERED_LISTED).itertuples()
         ],
     }

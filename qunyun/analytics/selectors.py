@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Max
 
 from qunyun.activity.models import Activity, SnapshotState
 from qunyun.activity.snapshot import do_refresh_snapshot, snapshot_dir, snapshot_is_current
+from qunyun.analytics.kpi_types import Kpis
 from qunyun.analytics.kpis import compute_kpis
 from qunyun.analytics.segments import rules_for
 from qunyun.workspaces.models import Workspace
@@ -87,9 +87,9 @@ def workspace_kpis(
     as_of: date | None = None,
     period: str = "day",
     channel_id: int | None = None,
-) -> dict[str, Any]:
+) -> Kpis:
     key = kpis_cache_key(workspace, as_of=as_of, period=period, channel_id=channel_id)
-    kpis = cache.get(key)
+    kpis: Kpis | None = cache.get(key)
     if kpis is None:
         overrides = (workspace.analytics_settings or {}).get("segments")
         kpis = compute_kpis(

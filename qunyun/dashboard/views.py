@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from qunyun.analytics.kpi_types import LIFECYCLE_STATES, Kpis
 from qunyun.analytics.selectors import kpis_cache_key, workspace_kpis
 from qunyun.dashboard.filters import (
     PERIODS,
@@ -54,7 +55,6 @@ MEMBERS_PER_PAGE = 50
 TIMELINE_PER_PAGE = 50
 #: Unanswered questions listed on the overview; the export holds all of them.
 UNANSWERED_SHOWN = 20
-LIFECYCLE_STATES = ("new", "returning", "resurrecting", "dormant")
 
 
 @login_required
@@ -121,9 +121,7 @@ def overview(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 SECTIONS_CACHE_SECONDS = 60
 
 
-def overview_sections(
-    workspace: Workspace, kpis: dict[str, Any], filters: OverviewFilter
-) -> dict[str, Any]:
+def overview_sections(workspace: Workspace, kpis: Kpis, filters: OverviewFilter) -> dict[str, Any]:
     """What the overview's sections show: cards, chart data, the first rows of each table."""
     context: dict[str, Any] = {
         "kpis": kpis,
@@ -177,7 +175,7 @@ def duration_text(minutes: float | None) -> str:
     return _("%(days)s days") % {"days": round(minutes / 1440, 1)}
 
 
-def overview_chart_data(kpis: dict[str, Any]) -> dict[str, Any]:
+def overview_chart_data(kpis: Kpis) -> dict[str, Any]:
     """The series the charts draw (charts.js), with the labels that are data, translated."""
     daily = kpis["series"]["daily"]
     by_period = kpis["series"]["by_period"]
