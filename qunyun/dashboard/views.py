@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from qunyun.analytics.kpi_types import LIFECYCLE_STATES, Kpis
-from qunyun.analytics.selectors import kpis_cache_key, workspace_kpis
+from qunyun.analytics.selectors import cached_kpis, ensure_snapshot, kpis_cache_key
 from qunyun.dashboard.filters import (
     PERIODS,
     InvalidFilter,
@@ -90,14 +90,19 @@ def overview(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         # once per figures, filters, language and zone (a minute at most: "last import
         # 3 minutes ago" must not grow stale). A page seen before reads neither the
         # figures nor the templates of the sections.
+        state = ensure_snapshot(workspace)
+        figures = kpis_cache_key(
+            workspace, state, period=filters.period, channel_id=filters.channel_id
+        )
         key = (
-            f"overview-sections:"
-            f"{kpis_cache_key(workspace, period=filters.period, channel_id=filters.channel_id)}:"
+            f"overview-sections:{figures}:"
             f"{get_language()}:{workspace.time_zone}:{last_import.pk if last_import else 0}"
         )
         sections = cache.get(key)
         if sections is None:
-            kpis = workspace_kpis(workspace, period=filters.period, channel_id=filters.channel_id)
+            kpis = cached_kpis(
+                workspace, state, period=filters.period, channel_id=filters.channel_id
+            )
             sections_context = {
                 **context,
                 **overview_sections(workspace, kpis, filters),
