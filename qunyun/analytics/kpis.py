@@ -8,6 +8,7 @@ contract read by the pages, ``qunyun kpis --json`` and the benchmark, declared o
 from __future__ import annotations
 
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -110,70 +111,130 @@ def compute_kpis(
         return empty_kpis(period, channel_id)
     con = connect(backend)
     rollup = metrics.in_channel(read_parquet(con, folder), channel_id)
-    first = execute(metrics.first_activity_day(rollup))
-    if first is None or pd.isna(first):  # nothing in that channel
+    days = _days_with_activity(rollup, as_of)
+    if days is None:  # nothing in that channel
         return empty_kpis(period, channel_id)
-    start = _as_date(first)
-    end = as_of or _as_date(execute(metrics.last_activity_day(rollup)))
+    start, end = days
     if end < start:
         result = empty_kpis(period, channel_id)
         result["as_of"] = end.isoformat()
         return result
-    members = read_parquet(con, snapshot / "members.parquet")
-    recent = max(start, end - timedelta(days=RECENT_DAYS - 1))
+    cut = _Cut(
+        con=con,
+        snapshot=snapshot,
+        rollup=rollup,
+        members=read_parquet(con, snapshot / "members.parquet"),
+        start=start,
+        end=end,
+        period=period,
+        channel_id=channel_id,
+        segment_rules=segment_rules,
+    )
     with ExitStack() as held:
         # Some twenty queries read the rollup: its Parquet is decoded once, into memory,
         # while the sections that read other files (and the rollup only a little) run;
         # then the others, two at a time (backend.side_by_side), the longest first; the
         # by-period sections read the rollup by member and period, held in memory too.
-        found = side_by_side(
-            con,
-            {
-                "md": lambda: held.enter_context(in_memory(con, rollup.drop(*UNREAD_COLUMNS))),
-                "questions": lambda: questions_section(
-                    read_parquet(con, snapshot / "activities"),
-                    members,
-                    rollup,
-                    recent,
-                    end,
-                    channel_id,
-                ),
-                "heatmap": lambda: heatmap_section(con, snapshot / "channel_hour", end, channel_id),
-            },
-        )
+        found = _raw_file_sections(cut, held)
         md = found["md"]
-
-        def hold_periods(name: str) -> Table:
-            cal = metrics.calendar(start, end, name)
-            return held.enter_context(in_memory(con, metrics.member_periods(md, cal)))
-
-        jobs = {
-            "daily": lambda: daily_series(md, start, end),
-            "segments": lambda: segments.segments_section(md, members, end, segment_rules),
-            # Retention is weekly; lifecycle and the period series are per ``period``.
-            "weekly": lambda: hold_periods("week"),
-            "top_contributors": lambda: contributors_section(md, members, recent, end),
-            "members_total": lambda: execute_count(metrics.members_total(md, end)),
-        }
-        if period != "week":
-            jobs["periods"] = lambda: hold_periods(period)
-        found |= side_by_side(con, jobs)
+        found |= _rollup_sections(cut, md, held)
         weekly = found["weekly"]
-        periods = found.get("periods", weekly)
-        found |= side_by_side(
-            con,
-            {
-                "lifecycle": lambda: cohorts.lifecycle_section(
-                    md, end, period, channel_id, periods=periods
-                ),
-                "by_period": lambda: period_series(periods, start, end, period),
-                "retention": lambda: cohorts.retention_section(
-                    md, end, channel_id, weeks=RETENTION_WEEKS, weekly=weekly
-                ),
-            },
-        )
+        found |= _period_sections(cut, md, weekly, found.get("periods", weekly))
         found["engagement"] = engagement_section(md, found["by_period"][-1], end)
     return _assembled(found, end, period, channel_id)
+
+
+def _days_with_activity(rollup: Table, as_of: date | None) -> tuple[date, date] | None:
+    """The first day with activity and the day to report on (``as_of`` or the last day
+    with activity); None when the rollup has no activity."""
+    first = execute(metrics.first_activity_day(rollup))
+    if first is None or pd.isna(first):
+        return None
+    return _as_date(first), as_of or _as_date(execute(metrics.last_activity_day(rollup)))
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """What one :func:`compute_kpis` run reads and the filters it was asked for."""
+
+    con: Any
+    snapshot: Path
+    #: The member × day rollup, in the channel when one is asked for.
+    rollup: Table
+    members: Table
+    start: date
+    end: date
+    period: str
+    channel_id: int | None
+    segment_rules: segments.SegmentRules | None
+
+    @property
+    def recent(self) -> date:
+        """The first day of the recent window (top contributors, questions)."""
+        return max(self.start, self.end - timedelta(days=RECENT_DAYS - 1))
+
+
+def _raw_file_sections(cut: _Cut, held: ExitStack) -> dict[str, Any]:
+    """Step 1: the rollup copied into memory ("md", held until ``held`` closes), beside
+    the sections that read other files: questions (raw activities) and the heatmap."""
+    con = cut.con
+    return side_by_side(
+        con,
+        {
+            "md": lambda: held.enter_context(in_memory(con, cut.rollup.drop(*UNREAD_COLUMNS))),
+            "questions": lambda: questions_section(
+                read_parquet(con, cut.snapshot / "activities"),
+                cut.members,
+                cut.rollup,
+                cut.recent,
+                cut.end,
+                cut.channel_id,
+            ),
+            "heatmap": lambda: heatmap_section(
+                con, cut.snapshot / "channel_hour", cut.end, cut.channel_id
+            ),
+        },
+    )
+
+
+def _rollup_sections(cut: _Cut, md: Table, held: ExitStack) -> dict[str, Any]:
+    """Step 2: the sections of the in-memory rollup ``md``, and the rollup by member and
+    week ("weekly") and by member and ``period`` ("periods", unless weeks) held in memory."""
+    con, start, end = cut.con, cut.start, cut.end
+
+    def hold_periods(name: str) -> Table:
+        cal = metrics.calendar(start, end, name)
+        return held.enter_context(in_memory(con, metrics.member_periods(md, cal)))
+
+    jobs = {
+        "daily": lambda: daily_series(md, start, end),
+        "segments": lambda: segments.segments_section(md, cut.members, end, cut.segment_rules),
+        # Retention is weekly; lifecycle and the period series are per ``period``.
+        "weekly": lambda: hold_periods("week"),
+        "top_contributors": lambda: contributors_section(md, cut.members, cut.recent, end),
+        "members_total": lambda: execute_count(metrics.members_total(md, end)),
+    }
+    if cut.period != "week":
+        jobs["periods"] = lambda: hold_periods(cut.period)
+    return side_by_side(con, jobs)
+
+
+def _period_sections(cut: _Cut, md: Table, weekly: Table, periods: Table) -> dict[str, Any]:
+    """Step 3: the sections of the rollup by member and period (lifecycle, the period
+    series) and by member and week (retention)."""
+    end, period, channel_id = cut.end, cut.period, cut.channel_id
+    return side_by_side(
+        cut.con,
+        {
+            "lifecycle": lambda: cohorts.lifecycle_section(
+                md, end, period, channel_id, periods=periods
+            ),
+            "by_period": lambda: period_series(periods, cut.start, end, period),
+            "retention": lambda: cohorts.retention_section(
+                md, end, channel_id, weeks=RETENTION_WEEKS, weekly=weekly
+            ),
+        },
+    )
 
 
 def _assembled(found: dict[str, Any], end: date, period: str, channel_id: int | None) -> Kpis:
