@@ -284,10 +284,11 @@ def sql_way(snapshot: Path, period: str) -> dict[str, Any]:
     """Hand-written DuckDB SQL over the same Parquet files."""
     import duckdb
 
+    from qunyun.analytics.metrics import period_start
+
     # Only the engine work differs between the ways: turning per-period counts into the
     # series (running total, ratios) is the same pure function for all three.
-    from qunyun.analytics.kpis import assemble_period_series
-    from qunyun.analytics.metrics import period_start
+    from qunyun.analytics.series import assemble_period_series
 
     con = duckdb.connect(config={"threads": int(os.environ.get("QUNYUN_ANALYTICS_THREADS", "2"))})
     md = f"read_parquet('{snapshot}/member_day/*.parquet')"
@@ -431,8 +432,8 @@ def pandas_way(snapshot: Path, period: str) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
 
-    from qunyun.analytics.kpis import assemble_period_series
     from qunyun.analytics.metrics import period_start
+    from qunyun.analytics.series import assemble_period_series
 
     md = pd.read_parquet(snapshot / "member_day")
     ch = pd.read_parquet(snapshot / "channel_hour", columns=["day", "hour_of_week", "n_messages"])
