@@ -19,9 +19,10 @@
    into a workspace whose snapshot is the cached full-size one (its members created in
    the database, the watermark at its last activity).
 
-``COVERED`` lists the compute_kpis keys the hand SQL and pandas ways compute: all of them
-(a new section of compute_kpis must be added to ``sql_way`` and ``pandas_way`` too — the
-script names the sections it does not compare).
+``COVERED`` lists the compute_kpis sections the hand SQL and pandas ways compute: all of
+them (a new section of ``Kpis`` must be added to ``sql_way`` and ``pandas_way`` too — the
+script names the sections it does not compare). The headline's keys and the sections come
+from ``qunyun.analytics.kpi_types``, the one declaration of compute_kpis's shape.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -222,7 +223,7 @@ def _daily(start: date, end: date, columns: dict[str, dict[date, int]]) -> list[
 def _sections_from(
     head: dict[str, Any],
     daily: list[dict[str, Any]],
-    by_period: list[dict[str, Any]],
+    by_period: Sequence[Mapping[str, Any]],
     shares: tuple[float | None, float | None],
     heat: dict[int, int],
     top: list[dict[str, int]],
@@ -247,17 +248,8 @@ def _sections_from(
     }
 
 
-HEADLINE = (
-    "as_of",
-    "members_total",
-    "active_members_1d",
-    "active_members_7d",
-    "active_members_30d",
-    "stickiness",
-    "new_members_30d",
-    "messages_total",
-)
-#: What the hand SQL and pandas ways compute (compute_kpis's keys; "headline" = HEADLINE).
+#: What the hand SQL and pandas ways compute: "headline" (kpi_types.HEADLINE_KEYS) and
+#: these sections of kpi_types.SECTION_KEYS.
 COVERED = (
     "headline",
     "series",
@@ -273,15 +265,17 @@ COVERED = (
 )
 
 
-def qunyun_way(snapshot: Path, period: str) -> dict[str, Any]:
+def qunyun_way(snapshot: Path, period: str) -> Mapping[str, Any]:
     """Qunyun itself: the whole dashboard, compute_kpis on DuckDB (every section it has)."""
     from qunyun.analytics.kpis import compute_kpis
 
     return compute_kpis(snapshot, period=period, backend="duckdb")
 
 
-def qunyun_covered(kpis: dict[str, Any]) -> dict[str, Any]:
-    return {"headline": {k: kpis[k] for k in HEADLINE}} | {
+def qunyun_covered(kpis: Mapping[str, Any]) -> dict[str, Any]:
+    from qunyun.analytics.kpi_types import HEADLINE_KEYS
+
+    return {"headline": {k: kpis[k] for k in HEADLINE_KEYS}} | {
         k: kpis[k] for k in COVERED if k != "headline"
     }
 
@@ -290,10 +284,11 @@ def sql_way(snapshot: Path, period: str) -> dict[str, Any]:
     """Hand-written DuckDB SQL over the same Parquet files."""
     import duckdb
 
+    from qunyun.analytics.metrics import period_start
+
     # Only the engine work differs between the ways: turning per-period counts into the
     # series (running total, ratios) is the same pure function for all three.
-    from qunyun.analytics.kpis import assemble_period_series
-    from qunyun.analytics.metrics import period_start
+    from qunyun.analytics.series import assemble_period_series
 
     con = duckdb.connect(config={"threads": int(os.environ.get("QUNYUN_ANALYTICS_THREADS", "2"))})
     md = f"read_parquet('{snapshot}/member_day/*.parquet')"
@@ -437,8 +432,8 @@ def pandas_way(snapshot: Path, period: str) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
 
-    from qunyun.analytics.kpis import assemble_period_series
     from qunyun.analytics.metrics import period_start
+    from qunyun.analytics.series import assemble_period_series
 
     md = pd.read_parquet(snapshot / "member_day")
     ch = pd.read_parquet(snapshot / "channel_hour", columns=["day", "hour_of_week", "n_messages"])
@@ -1235,7 +1230,9 @@ def main() -> None:
         print(f"{name}: {'agree' if not found else f'{len(found)} differences'}")
         for line in found[:10]:
             print(f"    {line}")
-    not_covered = sorted(set(full) - set(HEADLINE) - set(COVERED) - {"period", "channel_id"})
+    from qunyun.analytics.kpi_types import SECTION_KEYS
+
+    not_covered = sorted(set(SECTION_KEYS) - set(COVERED))
     print(
         f"sections compared: {', '.join(COVERED)}; Qunyun-only (timed, not compared): {', '.join(not_covered)}"
     )

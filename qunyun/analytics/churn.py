@@ -329,15 +329,33 @@ def train_churn_model(
     train = labelled_frame(member_day, activities, members, result.train_cutoff, horizon_days)
     test = labelled_frame(member_day, activities, members, result.test_cutoff, horizon_days)
     result.n_train, result.n_test = len(train), len(test)
+    result.problem = _labels_problem(train, test)
+    if result.problem:
+        return result
+    _evaluate(result, train, test, k)
+
+    # The final model learns from the latest complete labels, then scores everyone now.
+    final = build_model().fit(test[list(FEATURES)].to_numpy(float), test["churned"])
+    result.feature_importance = _feature_weights(final)
+    now = _typed(execute(member_churn_features(member_day, activities, members, end)))
+    result.scores = _risk_scores(final, now)
+    result.status = "ok"
+    return result
+
+
+def _labels_problem(train: pd.DataFrame, test: pd.DataFrame) -> str:
+    """Why the labelled frames cannot train or test a model ("" when they can)."""
     if _classes(train) < 2:
-        result.problem = "train_one_class"
-        return result
+        return "train_one_class"
     if _classes(test) < 2:
-        result.problem = "test_one_class"
-        return result
+        return "test_one_class"
+    return ""
+
+
+def _evaluate(result: ChurnResult, train: pd.DataFrame, test: pd.DataFrame, k: int) -> None:
+    """Fit on ``train``, measure on ``test`` against the recency baseline, into ``result``."""
     result.train_churn_rate = round(float(train["churned"].mean()), 4)
     result.test_churn_rate = round(float(test["churned"].mean()), 4)
-
     model = build_model().fit(train[list(FEATURES)].to_numpy(float), train["churned"])
     risk = model.predict_proba(test[list(FEATURES)].to_numpy(float))[:, 1]
     result.k = min(k, len(test))
@@ -345,24 +363,27 @@ def train_churn_model(
     for name, value in figures.items():
         setattr(result, name, value)
 
-    # The final model learns from the latest complete labels, then scores everyone now.
-    final = build_model().fit(test[list(FEATURES)].to_numpy(float), test["churned"])
-    coefficients = final[-1].coef_[0]
-    result.feature_importance = [
+
+def _feature_weights(model: Pipeline) -> list[dict[str, Any]]:
+    """The model's weight per feature (on standardized values), largest |weight| first."""
+    coefficients = model[-1].coef_[0]
+    return [
         {"feature": FEATURES[i], "weight": round(float(coefficients[i]), 4)}
         for i in np.argsort(-np.abs(coefficients), kind="stable")
     ]
-    now = _typed(execute(member_churn_features(member_day, activities, members, end)))
-    now = now.sort_values("member_id", kind="stable").reset_index(drop=True)
-    if len(now):
-        current = final.predict_proba(now[list(FEATURES)].to_numpy(float))[:, 1]
-        reasons = reasons_for(final, now)
-        result.scores = [
-            {"member_id": int(member), "risk": round(float(p), 4), "reasons": why}
-            for member, p, why in zip(now["member_id"], current, reasons, strict=True)
-        ]
-    result.status = "ok"
-    return result
+
+
+def _risk_scores(model: Pipeline, features: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each member's risk and main reasons, by member id, from their current features."""
+    now = features.sort_values("member_id", kind="stable").reset_index(drop=True)
+    if not len(now):
+        return []
+    current = model.predict_proba(now[list(FEATURES)].to_numpy(float))[:, 1]
+    reasons = reasons_for(model, now)
+    return [
+        {"member_id": int(member), "risk": round(float(p), 4), "reasons": why}
+        for member, p, why in zip(now["member_id"], current, reasons, strict=True)
+    ]
 
 
 def _as_date(value: Any) -> date:

@@ -10,6 +10,7 @@ Definitions are in ``docs/metrics.md`` (Retention and lifecycle).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,7 @@ import pandas as pd
 from ibis.expr.types import Table
 
 from qunyun.analytics.backend import execute, execute_count
+from qunyun.analytics.kpi_types import LifecyclePeriod, Retention, RetentionCohort
 from qunyun.analytics.metrics import PERIODS, calendar, has_left, member_periods, period_starts
 
 
@@ -72,7 +74,7 @@ def retention_section(
     weeks: int = 8,
     *,
     weekly: Table | None = None,
-) -> dict[str, Any]:
+) -> Retention:
     """Weekly retention of the last ``weeks + 1`` join cohorts up to ``as_of``.
 
     ``retention[N]`` is the share of the cohort active (a message, reply, reaction or post)
@@ -107,10 +109,10 @@ def retention_section(
 
 def assemble_retention(
     starts: list[date], sizes: dict[int, int], active: dict[tuple[int, int], int], weeks: int
-) -> dict[str, Any]:
+) -> Retention:
     """The retention section from the week starts, each cohort's size (by week index) and
     its members active at each offset ((cohort index, offset) → members)."""
-    cohorts = []
+    cohorts: list[RetentionCohort] = []
     for idx in range(max(0, len(starts) - weeks - 1), len(starts)):
         size = sizes.get(idx, 0)
         if size == 0:
@@ -121,7 +123,9 @@ def assemble_retention(
                 cells.append(None)
             else:
                 cells.append(round(active.get((idx, offset), 0) / size, 4))
-        cohorts.append({"cohort_start": starts[idx].isoformat(), "size": size, "retention": cells})
+        cohorts.append(
+            RetentionCohort(cohort_start=starts[idx].isoformat(), size=size, retention=cells)
+        )
     return {"weeks": weeks, "cohorts": cohorts}
 
 
@@ -157,7 +161,7 @@ def lifecycle_section(
     channel_id: int | None = None,
     *,
     periods: Table | None = None,
-) -> list[dict[str, Any]]:
+) -> list[LifecyclePeriod]:
     """One entry per period from the first with activity to the one holding ``as_of``.
 
     ``periods``: the :func:`member_periods` of ``period`` for the same rollup, channel and
@@ -178,16 +182,24 @@ def lifecycle_section(
     )
 
 
-def assemble_lifecycle(starts: list[date], counts: Any) -> list[dict[str, Any]]:
-    """The lifecycle section from the period starts and (period index, state, members)."""
-    rows = [
-        {"period_start": s.isoformat(), "new": 0, "returning": 0, "resurrecting": 0, "dormant": 0}
-        for s in starts
+def assemble_lifecycle(
+    starts: list[date], counts: Iterable[tuple[Any, Any, Any]]
+) -> list[LifecyclePeriod]:
+    """The lifecycle section from the period starts and (period index, state, members).
+
+    Dormant members counted after the last period (it has not happened yet) are left out.
+    """
+    members = {(int(idx), str(state)): int(n) for idx, state, n in counts}
+    return [
+        LifecyclePeriod(
+            period_start=start.isoformat(),
+            new=members.get((idx, "new"), 0),
+            returning=members.get((idx, "returning"), 0),
+            resurrecting=members.get((idx, "resurrecting"), 0),
+            dormant=members.get((idx, "dormant"), 0),
+        )
+        for idx, start in enumerate(starts)
     ]
-    for idx, state, members in counts:
-        if int(idx) < len(rows):  # dormant after the last period has not happened yet
-            rows[int(idx)][str(state)] = int(members)
-    return rows
 
 
 def member_presence(md: Table, as_of: date) -> Table:

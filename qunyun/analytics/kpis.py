@@ -1,13 +1,14 @@
 """The headline KPIs of a workspace, computed from its snapshot (``qunyun kpis``).
 
-Returns plain data (dicts of numbers and ISO dates), never HTML. The keys are the shared
-contract read by the pages, ``qunyun kpis --json`` and the benchmark; every figure is
-defined in ``docs/metrics.md``.
+Returns plain data (dicts of numbers and ISO dates), never HTML. Its shape is the shared
+contract read by the pages, ``qunyun kpis --json`` and the benchmark, declared once as
+:class:`~qunyun.analytics.kpi_types.Kpis`; every figure is defined in ``docs/metrics.md``.
 """
 
 from __future__ import annotations
 
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,17 @@ from qunyun.analytics.backend import (
     read_parquet,
     side_by_side,
 )
+from qunyun.analytics.kpi_types import (
+    Contributor,
+    DailyPoint,
+    Engagement,
+    Growth,
+    Heatmap,
+    Kpis,
+    PeriodPoint,
+)
 from qunyun.analytics.response import questions_section
+from qunyun.analytics.series import as_date, daily_series, period_series
 
 #: Top contributors and questions look back this many days, as_of included.
 RECENT_DAYS = 30
@@ -41,7 +52,7 @@ def _has_parts(folder: Path) -> bool:
     return folder.is_dir() and any(folder.glob("*.parquet"))
 
 
-def empty_kpis(period: str = "day", channel_id: int | None = None) -> dict[str, Any]:
+def empty_kpis(period: str = "day", channel_id: int | None = None) -> Kpis:
     return {
         "as_of": None,
         "period": period,
@@ -87,7 +98,7 @@ def compute_kpis(
     channel_id: int | None = None,
     backend: str | None = None,
     segment_rules: segments.SegmentRules | None = None,
-) -> dict[str, Any]:
+) -> Kpis:
     """KPIs as of ``as_of`` (default: the last day with activity), per ``period``.
 
     ``period`` is "day", "week" (from Monday) or "month" (calendar); with ``channel_id``
@@ -101,84 +112,143 @@ def compute_kpis(
         return empty_kpis(period, channel_id)
     con = connect(backend)
     rollup = metrics.in_channel(read_parquet(con, folder), channel_id)
-    first = execute(metrics.first_activity_day(rollup))
-    if first is None or pd.isna(first):  # nothing in that channel
+    days = _days_with_activity(rollup, as_of)
+    if days is None:  # nothing in that channel
         return empty_kpis(period, channel_id)
-    start = _as_date(first)
-    end = as_of or _as_date(execute(metrics.last_activity_day(rollup)))
+    start, end = days
     if end < start:
         result = empty_kpis(period, channel_id)
         result["as_of"] = end.isoformat()
         return result
-    members = read_parquet(con, snapshot / "members.parquet")
-    recent = max(start, end - timedelta(days=RECENT_DAYS - 1))
+    cut = _Cut(
+        con=con,
+        snapshot=snapshot,
+        rollup=rollup,
+        members=read_parquet(con, snapshot / "members.parquet"),
+        start=start,
+        end=end,
+        period=period,
+        channel_id=channel_id,
+        segment_rules=segment_rules,
+    )
     with ExitStack() as held:
         # Some twenty queries read the rollup: its Parquet is decoded once, into memory,
         # while the sections that read other files (and the rollup only a little) run;
         # then the others, two at a time (backend.side_by_side), the longest first; the
         # by-period sections read the rollup by member and period, held in memory too.
-        found = side_by_side(
-            con,
-            {
-                "md": lambda: held.enter_context(in_memory(con, rollup.drop(*UNREAD_COLUMNS))),
-                "questions": lambda: questions_section(
-                    read_parquet(con, snapshot / "activities"),
-                    members,
-                    rollup,
-                    recent,
-                    end,
-                    channel_id,
-                ),
-                "heatmap": lambda: heatmap_section(con, snapshot / "channel_hour", end, channel_id),
-            },
-        )
+        found = _raw_file_sections(cut, held)
         md = found["md"]
-
-        def hold_periods(name: str) -> Table:
-            cal = metrics.calendar(start, end, name)
-            return held.enter_context(in_memory(con, metrics.member_periods(md, cal)))
-
-        jobs = {
-            "daily": lambda: daily_series(md, start, end),
-            "segments": lambda: segments.segments_section(md, members, end, segment_rules),
-            # Retention is weekly; lifecycle and the period series are per ``period``.
-            "weekly": lambda: hold_periods("week"),
-            "top_contributors": lambda: contributors_section(md, members, recent, end),
-            "members_total": lambda: execute_count(metrics.members_total(md, end)),
-        }
-        if period != "week":
-            jobs["periods"] = lambda: hold_periods(period)
-        found |= side_by_side(con, jobs)
+        found |= _rollup_sections(cut, md, held)
         weekly = found["weekly"]
-        periods = found.get("periods", weekly)
-        found |= side_by_side(
-            con,
-            {
-                "lifecycle": lambda: cohorts.lifecycle_section(
-                    md, end, period, channel_id, periods=periods
-                ),
-                "by_period": lambda: period_series(periods, start, end, period),
-                "retention": lambda: cohorts.retention_section(
-                    md, end, channel_id, weeks=RETENTION_WEEKS, weekly=weekly
-                ),
-            },
-        )
+        found |= _period_sections(cut, md, weekly, found.get("periods", weekly))
         found["engagement"] = engagement_section(md, found["by_period"][-1], end)
     return _assembled(found, end, period, channel_id)
 
 
-def _assembled(
-    found: dict[str, Any], end: date, period: str, channel_id: int | None
-) -> dict[str, Any]:
+def _days_with_activity(rollup: Table, as_of: date | None) -> tuple[date, date] | None:
+    """The first day with activity and the day to report on (``as_of`` or the last day
+    with activity); None when the rollup has no activity."""
+    first = execute(metrics.first_activity_day(rollup))
+    if first is None or pd.isna(first):
+        return None
+    return as_date(first), as_of or as_date(execute(metrics.last_activity_day(rollup)))
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """What one :func:`compute_kpis` run reads and the filters it was asked for."""
+
+    con: Any
+    snapshot: Path
+    #: The member × day rollup, in the channel when one is asked for.
+    rollup: Table
+    members: Table
+    start: date
+    end: date
+    period: str
+    channel_id: int | None
+    segment_rules: segments.SegmentRules | None
+
+    @property
+    def recent(self) -> date:
+        """The first day of the recent window (top contributors, questions)."""
+        return max(self.start, self.end - timedelta(days=RECENT_DAYS - 1))
+
+
+def _raw_file_sections(cut: _Cut, held: ExitStack) -> dict[str, Any]:
+    """Step 1: the rollup copied into memory ("md", held until ``held`` closes), beside
+    the sections that read other files: questions (raw activities) and the heatmap."""
+    con = cut.con
+    return side_by_side(
+        con,
+        {
+            "md": lambda: held.enter_context(in_memory(con, cut.rollup.drop(*UNREAD_COLUMNS))),
+            "questions": lambda: questions_section(
+                read_parquet(con, cut.snapshot / "activities"),
+                cut.members,
+                cut.rollup,
+                cut.recent,
+                cut.end,
+                cut.channel_id,
+            ),
+            "heatmap": lambda: heatmap_section(
+                con, cut.snapshot / "channel_hour", cut.end, cut.channel_id
+            ),
+        },
+    )
+
+
+def _rollup_sections(cut: _Cut, md: Table, held: ExitStack) -> dict[str, Any]:
+    """Step 2: the sections of the in-memory rollup ``md``, and the rollup by member and
+    week ("weekly") and by member and ``period`` ("periods", unless weeks) held in memory."""
+    con, start, end = cut.con, cut.start, cut.end
+
+    def hold_periods(name: str) -> Table:
+        cal = metrics.calendar(start, end, name)
+        return held.enter_context(in_memory(con, metrics.member_periods(md, cal)))
+
+    jobs = {
+        "daily": lambda: daily_series(md, start, end),
+        "segments": lambda: segments.segments_section(md, cut.members, end, cut.segment_rules),
+        # Retention is weekly; lifecycle and the period series are per ``period``.
+        "weekly": lambda: hold_periods("week"),
+        "top_contributors": lambda: contributors_section(md, cut.members, cut.recent, end),
+        "members_total": lambda: execute_count(metrics.members_total(md, end)),
+    }
+    if cut.period != "week":
+        jobs["periods"] = lambda: hold_periods(cut.period)
+    return side_by_side(con, jobs)
+
+
+def _period_sections(cut: _Cut, md: Table, weekly: Table, periods: Table) -> dict[str, Any]:
+    """Step 3: the sections of the rollup by member and period (lifecycle, the period
+    series) and by member and week (retention)."""
+    end, period, channel_id = cut.end, cut.period, cut.channel_id
+    return side_by_side(
+        cut.con,
+        {
+            "lifecycle": lambda: cohorts.lifecycle_section(
+                md, end, period, channel_id, periods=periods
+            ),
+            "by_period": lambda: period_series(periods, cut.start, end, period),
+            "retention": lambda: cohorts.retention_section(
+                md, end, channel_id, weeks=RETENTION_WEEKS, weekly=weekly
+            ),
+        },
+    )
+
+
+def _assembled(found: dict[str, Any], end: date, period: str, channel_id: int | None) -> Kpis:
     """compute_kpis's result from its sections."""
     # The daily series holds DAU, WAU and MAU of every day: the headline's active counts
     # are its last day, stickiness the mean of its last 30 days' DAU ÷ MAU.
-    daily, by_period = found["daily"], found["by_period"]
+    daily: list[DailyPoint] = found["daily"]
+    by_period: list[PeriodPoint] = found["by_period"]
     last = daily[-1]
     recent_days = daily[-30:]
     ratios = [d["active_members"] / d["mau"] for d in recent_days if d["mau"] > 0]
     current = by_period[-1]
-    segment_counts = found["segments"]
+    segment_counts: dict[str, int] = found["segments"]
     return {
         "as_of": end.isoformat(),
         "period": period,
@@ -191,7 +261,12 @@ def _assembled(
         "new_members_30d": sum(d["new_members"] for d in recent_days),
         "messages_total": sum(d["messages"] for d in daily),
         "series": {"daily": daily, "by_period": by_period},
-        "growth": {k: current[k] for k in ("joined", "left", "net_growth", "growth_rate")},
+        "growth": Growth(
+            joined=current["joined"],
+            left=current["left"],
+            net_growth=current["net_growth"],
+            growth_rate=current["growth_rate"],
+        ),
         "engagement": found["engagement"],
         "heatmap": found["heatmap"],
         "top_contributors": found["top_contributors"],
@@ -205,55 +280,7 @@ def _assembled(
     }
 
 
-def period_series(periods: Table, start: date, end: date, period: str) -> list[dict[str, Any]]:
-    """One entry per period from the one holding ``start`` to the one holding ``end``,
-    from the :func:`metrics.member_periods` of ``period`` over [start, end].
-
-    The last period stops at ``end``; members_total is at each period's end.
-    """
-    starts = metrics.period_starts(start, end, period)
-    values: dict[date, dict[str, int]] = {}
-    for frame in (
-        execute(metrics.membership_changes(periods)),
-        execute(metrics.active_members_by_period(periods)),
-        execute(metrics.messages_by_period(periods)),
-    ):
-        for row in frame.to_dict("records"):
-            entry = values.setdefault(starts[int(row.pop("idx"))], {})
-            entry.update({k: 0 if pd.isna(v) else int(v) for k, v in row.items()})
-    return assemble_period_series(values, start, end, period)
-
-
-def assemble_period_series(
-    values: dict[date, dict[str, int]], start: date, end: date, period: str
-) -> list[dict[str, Any]]:
-    """The by-period series from each period's counts (joined, left, active_members,
-    messages, replies): zero-filled, with the running members total and the ratios."""
-    series, total = [], 0
-    for day in sorted({metrics.period_start(d, period) for d in _days(start, end)}):
-        v = values.get(day, {})
-        joined, left, active = v.get("joined", 0), v.get("left", 0), v.get("active_members", 0)
-        messages, replies = v.get("messages", 0), v.get("replies", 0)
-        before, total = total, total + joined - left
-        series.append(
-            {
-                "period_start": day.isoformat(),
-                "joined": joined,
-                "left": left,
-                "net_growth": joined - left,
-                "growth_rate": _ratio(joined - left, before),
-                "members_total": total,
-                "active_members": active,
-                "messages": messages,
-                "engagement_rate": _ratio(active, total),
-                "messages_per_active_member": _ratio(messages, active),
-                "reply_rate": _ratio(replies, messages),
-            }
-        )
-    return series
-
-
-def engagement_section(md: Table, current: dict[str, Any], end: date) -> dict[str, Any]:
+def engagement_section(md: Table, current: PeriodPoint, end: date) -> Engagement:
     """Engagement over the period holding ``end`` (its entry of the period series)."""
     start = date.fromisoformat(current["period_start"])
 
@@ -270,9 +297,7 @@ def engagement_section(md: Table, current: dict[str, Any], end: date) -> dict[st
     }
 
 
-def heatmap_section(
-    con: Any, folder: Path, end: date, channel_id: int | None
-) -> dict[str, list[list[int]]]:
+def heatmap_section(con: Any, folder: Path, end: date, channel_id: int | None) -> Heatmap:
     """Messages per weekday (Monday first) and local hour over the 28 days ending ``end``."""
     grid = [[0] * 24 for _ in range(7)]
     if _has_parts(folder):
@@ -284,54 +309,15 @@ def heatmap_section(
     return {"hour_of_week": grid}
 
 
-def contributors_section(md: Table, members: Table, start: date, end: date) -> list[dict[str, int]]:
+def contributors_section(md: Table, members: Table, start: date, end: date) -> list[Contributor]:
     frame = execute(metrics.top_contributors(md, members, start, end, TOP_CONTRIBUTORS))
-    columns = ("member_id", "messages", "replies", "reactions", "active_days")
-    return [{c: int(row[c]) for c in columns} for row in frame.to_dict("records")]
-
-
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def _days(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
-
-
-def daily_series(md: Any, start: date, end: date) -> list[dict[str, Any]]:
-    """One entry per calendar day in [start, end], zero-filled."""
-    rolling = execute(metrics.active_members_windows(md, start, end, (1, 7, 30)))
-    names = {1: "active_members", 7: "wau", 30: "mau"}
-    frames = {
-        "new_members": execute(metrics.new_members_daily(md, start, end)),
-        "messages": execute(metrics.messages_daily(md, start, end)),
-        **{
-            name: rolling[rolling["window"] == window].rename(columns={"active_members": name})
-            for window, name in names.items()
-        },
-    }
-    by_day: dict[date, dict[str, int]] = {}
-    for column, frame in frames.items():
-        for day, value in zip(frame["day"], frame[column], strict=True):
-            by_day.setdefault(_as_date(day), {})[column] = int(value)
-    series = []
-    for offset in range((end - start).days + 1):
-        day = start + timedelta(days=offset)
-        values = by_day.get(day, {})
-        series.append(
-            {
-                "date": day.isoformat(),
-                "active_members": values.get("active_members", 0),
-                "new_members": values.get("new_members", 0),
-                "messages": values.get("messages", 0),
-                "wau": values.get("wau", 0),
-                "mau": values.get("mau", 0),
-            }
+    return [
+        Contributor(
+            member_id=int(row["member_id"]),
+            messages=int(row["messages"]),
+            replies=int(row["replies"]),
+            reactions=int(row["reactions"]),
+            active_days=int(row["active_days"]),
         )
-    return series
-
-
-def _as_date(value: Any) -> date:
-    if isinstance(value, date) and not isinstance(value, pd.Timestamp):
-        return value if type(value) is date else value.date()  # type: ignore[attr-defined]
-    return pd.Timestamp(value).date()
+        for row in frame.to_dict("records")
+    ]

@@ -25,6 +25,7 @@ from ibis.expr.types import Table
 
 from qunyun.activity.kinds import MESSAGE_KINDS
 from qunyun.analytics.backend import execute_rows
+from qunyun.analytics.kpi_types import Questions, UnansweredQuestion
 from qunyun.analytics.metrics import in_channel, metric
 
 #: In a channel without reply links, the next message by someone else within this long.
@@ -54,8 +55,25 @@ def questions_with_first_response(
     unanswered by the end of ``end``). Definitions in the module docstring.
     """
     written = human_messages(activities, members, start, end)
+    questions = _questions(written)
+    linked = _channels_with_reply_links(member_day, end)
+    unlinked = questions.anti_join(linked, questions.q_channel == linked.l_channel)
+    candidates = _linked_replies(questions, written).union(_next_messages(unlinked, written))
+    first = candidates.group_by("q_id").aggregate(first_response_at=candidates.response_at.min())
+    result = questions.left_join(first, "q_id")
+    return result.select(
+        activity_id=result.q_id,
+        member_id=result.q_member,
+        channel_id=result.q_channel,
+        occurred_at=result.q_at,
+        first_response_at=result.first_response_at,
+    )
+
+
+def _questions(written: Table) -> Table:
+    """The questions among the human messages ``written``, their columns named ``q_*``."""
     asked = written.filter(written.is_question)
-    questions = asked.select(
+    return asked.select(
         q_id=asked.id,
         q_member=asked.member_id,
         q_channel=asked.channel_id,
@@ -63,9 +81,17 @@ def questions_with_first_response(
         q_external=asked.external_id,
         q_thread=asked.thread,
     )
-    linked_md = member_day.filter([member_day.n_replies > 0, member_day.day <= end])
-    linked = linked_md.select(l_channel=linked_md.channel_id).distinct()
 
+
+def _channels_with_reply_links(member_day: Table, end: date) -> Table:
+    """The channels (``l_channel``) with any reply up to ``end``."""
+    linked_md = member_day.filter([member_day.n_replies > 0, member_day.day <= end])
+    return linked_md.select(l_channel=linked_md.channel_id).distinct()
+
+
+def _linked_replies(questions: Table, written: Table) -> Table:
+    """Responses by link (q_id, response_at): replies to a question by someone else, at
+    or after it, in its channel."""
     # Only messages that reply to something can answer by link.
     replying = written.filter([written.reply_to.notnull(), written.reply_to != ""])
     replies = questions.join(
@@ -75,11 +101,16 @@ def questions_with_first_response(
             questions.q_external == replying.reply_to,
         ],
     )
-    replies = replies.filter(
+    return replies.filter(
         [replies.member_id != replies.q_member, replies.occurred_at >= replies.q_at]
     ).select("q_id", response_at=replies.occurred_at)
 
-    unlinked = questions.anti_join(linked, questions.q_channel == linked.l_channel)
+
+def _next_messages(unlinked: Table, written: Table) -> Table:
+    """Responses by the next message (q_id, response_at) to the ``unlinked`` questions
+    (those in channels without reply links): the first message by someone else after
+    the question in its channel's stream (its thread's, for a question in a thread),
+    within :data:`UNLINKED_RESPONSE_WINDOW`."""
     # The streams of the channels without reply links where questions were asked, the
     # only ones that answer by the next message (none when every channel has links).
     asked_in = unlinked.select(u_channel=unlinked.q_channel).distinct()
@@ -105,18 +136,7 @@ def questions_with_first_response(
                 ]
             ).select("q_id", response_at=joined.next_run_at)
         )
-    nearby = nexts[0].union(nexts[1])
-
-    candidates = replies.union(nearby)
-    first = candidates.group_by("q_id").aggregate(first_response_at=candidates.response_at.min())
-    result = questions.left_join(first, "q_id")
-    return result.select(
-        activity_id=result.q_id,
-        member_id=result.q_member,
-        channel_id=result.q_channel,
-        occurred_at=result.q_at,
-        first_response_at=result.first_response_at,
-    )
+    return nexts[0].union(nexts[1])
 
 
 def _runs(written: Table, keys: list[str]) -> Table:
@@ -150,7 +170,7 @@ def questions_section(
     start: date,
     end: date,
     channel_id: int | None = None,
-) -> dict[str, Any]:
+) -> Questions:
     """Totals, answered shares, median time to first response and the unanswered list."""
     frame = execute_rows(
         questions_with_first_response(
@@ -160,7 +180,7 @@ def questions_section(
     return summarise_questions(frame)
 
 
-def summarise_questions(frame: pd.DataFrame) -> dict[str, Any]:
+def summarise_questions(frame: pd.DataFrame) -> Questions:
     """The section from one row per question (activity_id, member_id, channel_id,
     occurred_at, first_response_at or null)."""
     total = len(frame)
@@ -179,12 +199,12 @@ def summarise_questions(frame: pd.DataFrame) -> dict[str, Any]:
             round(float(waited[answered].median()), 1) if answered.any() else None
         ),
         "unanswered": [
-            {
-                "activity_id": int(row.activity_id),
-                "member_id": int(row.member_id),
-                "channel_id": int(row.channel_id),
-                "occurred_at": _utc(row.occurred_at).isoformat(),
-            }
+            UnansweredQuestion(
+                activity_id=int(row.activity_id),
+                member_id=int(row.member_id),
+                channel_id=int(row.channel_id),
+                occurred_at=_utc(row.occurred_at).isoformat(),
+            )
             for row in open_.head(UNANSWERED_LISTED).itertuples()
         ],
     }

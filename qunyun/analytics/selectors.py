@@ -1,20 +1,23 @@
 """Reads the pages, the API and the CLI use for analytics.
 
-Brings the snapshot up to date (cheap when nothing changed) and computes on it;
-results are cached per snapshot state so repeated page loads cost nothing.
+:func:`ensure_snapshot` brings the snapshot up to date (cheap when nothing changed; the
+one step here that writes). The figures are computed on it and cached per snapshot state
+(:func:`cached_kpis`, keyed by :func:`kpis_cache_key`, which only reads the state it is
+given), so repeated page loads cost nothing. :func:`workspace_kpis` does both steps for
+the callers that only want the figures.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Max
 
 from qunyun.activity.models import Activity, SnapshotState
 from qunyun.activity.snapshot import do_refresh_snapshot, snapshot_dir, snapshot_is_current
+from qunyun.analytics.kpi_types import Kpis
 from qunyun.analytics.kpis import compute_kpis
 from qunyun.analytics.segments import rules_for
 from qunyun.workspaces.models import Workspace
@@ -36,6 +39,8 @@ def ensure_snapshot(workspace: Workspace) -> SnapshotState:
     return state
 
 
+#: How long computed KPIs stay cached (the key changes with the snapshot anyway).
+KPIS_CACHE_SECONDS = 3600
 #: How long a page trusts "nothing was imported anywhere since" before asking again.
 LATEST_ACTIVITY_SECONDS = 60
 
@@ -62,17 +67,20 @@ def latest_activity_id(workspace: Workspace) -> int:
 
 def kpis_cache_key(
     workspace: Workspace,
+    state: SnapshotState,
     *,
     as_of: date | None = None,
     period: str = "day",
     channel_id: int | None = None,
 ) -> str:
-    """What the figures of ``workspace`` depend on, as a cache key (refreshes the snapshot).
+    """What the figures of ``workspace`` depend on, as a cache key: the snapshot's
+    ``state``, the filters and the workspace's segment rules.
 
-    Pages that cache what they make of the figures key it on this, so that a page seen
-    before costs neither the figures nor their rendering.
+    Reads and writes nothing: the caller brings the snapshot up to date first
+    (``state = ensure_snapshot(workspace)``). Pages that cache what they make of the
+    figures key it on this too, so that a page seen before costs neither the figures nor
+    their rendering.
     """
-    state = ensure_snapshot(workspace)
     overrides = (workspace.analytics_settings or {}).get("segments")
     return (
         f"kpis:{workspace.pk}:{state.generation}:{state.activity_watermark}:"
@@ -81,15 +89,17 @@ def kpis_cache_key(
     )
 
 
-def workspace_kpis(
+def cached_kpis(
     workspace: Workspace,
+    state: SnapshotState,
     *,
     as_of: date | None = None,
     period: str = "day",
     channel_id: int | None = None,
-) -> dict[str, Any]:
-    key = kpis_cache_key(workspace, as_of=as_of, period=period, channel_id=channel_id)
-    kpis = cache.get(key)
+) -> Kpis:
+    """The KPIs on the snapshot in ``state`` (an hour in the cache, keyed on that state)."""
+    key = kpis_cache_key(workspace, state, as_of=as_of, period=period, channel_id=channel_id)
+    kpis: Kpis | None = cache.get(key)
     if kpis is None:
         overrides = (workspace.analytics_settings or {}).get("segments")
         kpis = compute_kpis(
@@ -99,5 +109,17 @@ def workspace_kpis(
             channel_id=channel_id,
             segment_rules=rules_for(overrides),
         )
-        cache.set(key, kpis, timeout=3600)
+        cache.set(key, kpis, timeout=KPIS_CACHE_SECONDS)
     return kpis
+
+
+def workspace_kpis(
+    workspace: Workspace,
+    *,
+    as_of: date | None = None,
+    period: str = "day",
+    channel_id: int | None = None,
+) -> Kpis:
+    """The KPIs of ``workspace``, its snapshot first brought up to date."""
+    state = ensure_snapshot(workspace)
+    return cached_kpis(workspace, state, as_of=as_of, period=period, channel_id=channel_id)

@@ -23,6 +23,7 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
 
+from qunyun.analytics.kpi_types import Retention
 from qunyun.analytics.selectors import workspace_kpis
 from qunyun.dashboard.actions import do_record_export
 from qunyun.dashboard.filters import InvalidFilter, parse_member_filter, parse_overview_filter
@@ -34,13 +35,9 @@ from qunyun.workspaces.pages import WorkspaceRequest, workspace_page
 from qunyun.workspaces.permissions import Capability
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: The overview sections a workspace without activity has (nothing to list yet).
-NO_ACTIVITY_SECTIONS: dict[str, Any] = {
-    "top_contributors": [],
-    "questions": {"unanswered": []},
-    "retention": {"weeks": 0, "cohorts": []},
-    "series": {"by_period": []},
-}
+#: The retention table of a workspace without activity: no cohorts and no week columns
+#: (every other section of its KPIs is empty already).
+NO_ACTIVITY_RETENTION: Retention = {"weeks": 0, "cohorts": []}
 
 
 @workspace_page(capability=Capability.EXPORT)
@@ -106,7 +103,7 @@ def _table(
         workspace, period=overview_filter.period, channel_id=overview_filter.channel_id
     )
     if kpis["as_of"] is None:
-        kpis = kpis | NO_ACTIVITY_SECTIONS
+        kpis = {**kpis, "retention": NO_ACTIVITY_RETENTION}
     export = OVERVIEW_TABLES[table](workspace, kpis)
     rows = list(export.rows)
     return (

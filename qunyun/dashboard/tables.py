@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import islice
-from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.functional import Promise
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qunyun.activity.models import PLATFORM_LABELS
+from qunyun.analytics.kpi_types import Kpis
 from qunyun.dashboard.selectors import activities_by_id
 from qunyun.members.models import Member, Segment
 from qunyun.members.selectors import (
@@ -104,7 +104,7 @@ def member_table(members: QuerySet[Member]) -> Table:
 # --- overview tables ----------------------------------------------------------------------
 
 
-def top_contributors_table(workspace: Workspace, kpis: dict[str, Any]) -> Table:
+def top_contributors_table(workspace: Workspace, kpis: Kpis) -> Table:
     """The top contributors of the last 30 days, named."""
     contributors = kpis["top_contributors"]
     names = members_by_id(workspace, [c["member_id"] for c in contributors])
@@ -131,7 +131,7 @@ def top_contributors_table(workspace: Workspace, kpis: dict[str, Any]) -> Table:
 
 
 def unanswered_questions_table(
-    workspace: Workspace, kpis: dict[str, Any], *, limit: int | None = None
+    workspace: Workspace, kpis: Kpis, *, limit: int | None = None
 ) -> Table:
     """Questions of the last 30 days nobody answered, newest first, with their text.
 
@@ -167,7 +167,7 @@ def week_label(number: int) -> str:
     return _("Week %(n)s") % {"n": number}
 
 
-def cohort_table(workspace: Workspace, kpis: dict[str, Any]) -> Table:
+def cohort_table(workspace: Workspace, kpis: Kpis) -> Table:
     """Weekly join cohorts and the share of each still active N weeks later (percent)."""
     retention = kpis["retention"]
     weeks = range(retention["weeks"] + 1)
@@ -188,7 +188,7 @@ def cohort_table(workspace: Workspace, kpis: dict[str, Any]) -> Table:
     return Table("cohorts", gettext_lazy("Retention by join week"), columns, rows)
 
 
-def period_table(workspace: Workspace, kpis: dict[str, Any]) -> Table:
+def period_table(workspace: Workspace, kpis: Kpis) -> Table:
     """Growth and engagement per period (the figures behind the two charts)."""
     rows = [
         {
@@ -223,7 +223,7 @@ def period_table(workspace: Workspace, kpis: dict[str, Any]) -> Table:
 
 
 #: Tables of the overview, by the name their export URL uses.
-OVERVIEW_TABLES: dict[str, Callable[[Workspace, dict[str, Any]], Table]] = {
+OVERVIEW_TABLES: dict[str, Callable[[Workspace, Kpis], Table]] = {
     "top-contributors": top_contributors_table,
     "unanswered-questions": unanswered_questions_table,
     "cohorts": cohort_table,

@@ -9,17 +9,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.dates import WEEKDAYS
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from qunyun.analytics.selectors import kpis_cache_key, workspace_kpis
+from qunyun.analytics.kpi_types import LIFECYCLE_STATES, Kpis
 from qunyun.dashboard.filters import (
     PERIODS,
     InvalidFilter,
@@ -27,7 +25,7 @@ from qunyun.dashboard.filters import (
     parse_member_filter,
     parse_overview_filter,
 )
-from qunyun.dashboard.selectors import workspace_channels
+from qunyun.dashboard.selectors import overview_sections_html, workspace_channels
 from qunyun.dashboard.tables import (
     cohort_table,
     percent,
@@ -54,7 +52,6 @@ MEMBERS_PER_PAGE = 50
 TIMELINE_PER_PAGE = 50
 #: Unanswered questions listed on the overview; the export holds all of them.
 UNANSWERED_SHOWN = 20
-LIFECYCLE_STATES = ("new", "returning", "resurrecting", "dormant")
 
 
 @login_required
@@ -85,28 +82,18 @@ def overview(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         context.update(filters=OverviewFilter(), filter_error=str(exc))
         status = 400
     else:
-        last_import = ImportRun.objects.filter(workspace=workspace).first()
-        # The sections are the same for everyone who may see the workspace: render them
-        # once per figures, filters, language and zone (a minute at most: "last import
-        # 3 minutes ago" must not grow stale). A page seen before reads neither the
-        # figures nor the templates of the sections.
-        key = (
-            f"overview-sections:"
-            f"{kpis_cache_key(workspace, period=filters.period, channel_id=filters.channel_id)}:"
-            f"{get_language()}:{workspace.time_zone}:{last_import.pk if last_import else 0}"
-        )
-        sections = cache.get(key)
-        if sections is None:
-            kpis = workspace_kpis(workspace, period=filters.period, channel_id=filters.channel_id)
+
+        def render_sections(kpis: Kpis, last_import: ImportRun | None) -> str:
             sections_context = {
                 **context,
                 **overview_sections(workspace, kpis, filters),
                 "last_import": last_import,
             }
-            sections = render_to_string(
+            return render_to_string(
                 "dashboard/_overview_sections.html", sections_context, request=request
             )
-            cache.set(key, str(sections), timeout=SECTIONS_CACHE_SECONDS)
+
+        sections = overview_sections_html(workspace, filters, render=render_sections)
         context.update(filters=filters, sections_html=mark_safe(sections))  # noqa: S308
     if (
         request.headers.get("HX-Request")
@@ -118,12 +105,7 @@ def overview(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "dashboard/overview.html", context, status=status)
 
 
-SECTIONS_CACHE_SECONDS = 60
-
-
-def overview_sections(
-    workspace: Workspace, kpis: dict[str, Any], filters: OverviewFilter
-) -> dict[str, Any]:
+def overview_sections(workspace: Workspace, kpis: Kpis, filters: OverviewFilter) -> dict[str, Any]:
     """What the overview's sections show: cards, chart data, the first rows of each table."""
     context: dict[str, Any] = {
         "kpis": kpis,
@@ -177,7 +159,7 @@ def duration_text(minutes: float | None) -> str:
     return _("%(days)s days") % {"days": round(minutes / 1440, 1)}
 
 
-def overview_chart_data(kpis: dict[str, Any]) -> dict[str, Any]:
+def overview_chart_data(kpis: Kpis) -> dict[str, Any]:
     """The series the charts draw (charts.js), with the labels that are data, translated."""
     daily = kpis["series"]["daily"]
     by_period = kpis["series"]["by_period"]

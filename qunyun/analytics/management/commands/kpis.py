@@ -54,15 +54,15 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(kpis, ensure_ascii=False))
             return
-        labels = [
-            ("as_of", _("As of")),
-            ("members_total", _("Members")),
-            ("active_members_1d", _("Active members (1 day)")),
-            ("active_members_7d", _("Active members (7 days)")),
-            ("active_members_30d", _("Active members (30 days)")),
-            ("stickiness", _("Stickiness (DAU/MAU)")),
-            ("new_members_30d", _("New members (30 days)")),
-            ("messages_total", _("Messages")),
+        headline = [
+            (kpis["as_of"], _("As of")),
+            (kpis["members_total"], _("Members")),
+            (kpis["active_members_1d"], _("Active members (1 day)")),
+            (kpis["active_members_7d"], _("Active members (7 days)")),
+            (kpis["active_members_30d"], _("Active members (30 days)")),
+            (kpis["stickiness"], _("Stickiness (DAU/MAU)")),
+            (kpis["new_members_30d"], _("New members (30 days)")),
+            (kpis["messages_total"], _("Messages")),
         ]
         growth, engagement = kpis["growth"], kpis["engagement"]
         labels_extra = [
@@ -74,8 +74,8 @@ class Command(BaseCommand):
                 _("Median minutes to a first response (30 days)"),
             ),
         ]
-        for key, label in labels:
-            self.stdout.write(f"{label}: {kpis[key]}")
+        for value, label in headline:
+            self.stdout.write(f"{label}: {value}")
         for value, label in labels_extra:
             self.stdout.write(f"{label}: {'—' if value is None else value}")
 
