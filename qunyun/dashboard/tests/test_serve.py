@@ -42,7 +42,12 @@ def _processes_mentioning(text: str) -> list[int]:
 def test_a_signal_stops_gunicorn_and_the_task_worker_too(tmp_path: Path, stop: int) -> None:
     assert run_cli("migrate", "-v", "0", data_dir=tmp_path).returncode == 0
     port = _free_port()
-    env = {**os.environ, "QUNYUN_DATA_DIR": str(tmp_path), "QUNYUN_DATABASE_URL": ""}
+    env = {
+        **os.environ,
+        "QUNYUN_DATA_DIR": str(tmp_path),
+        "QUNYUN_DATABASE_URL": "",
+        "QUNYUN_LANGUAGE": "en",
+    }
     serve = subprocess.Popen(  # noqa: S603 — our own interpreter and command
         [sys.executable, "-m", "qunyun", "serve", f"127.0.0.1:{port}", "--workers", "1",
          "--threads", "1"],
@@ -98,7 +103,12 @@ def _helpers_of(data_dir: Path, command: str) -> list[int]:
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
 def test_a_killed_task_worker_or_scheduler_is_started_again(tmp_path: Path) -> None:
     assert run_cli("migrate", "-v", "0", data_dir=tmp_path).returncode == 0
-    env = {**os.environ, "QUNYUN_DATA_DIR": str(tmp_path), "QUNYUN_DATABASE_URL": ""}
+    env = {
+        **os.environ,
+        "QUNYUN_DATA_DIR": str(tmp_path),
+        "QUNYUN_DATABASE_URL": "",
+        "QUNYUN_LANGUAGE": "en",
+    }
     serve = subprocess.Popen(  # noqa: S603 — our own interpreter and command
         [sys.executable, "-m", "qunyun", "serve", f"127.0.0.1:{_free_port()}", "--workers", "1",
          "--threads", "1"],

@@ -67,8 +67,8 @@ def test_a_parser_process_that_dies_is_noticed() -> None:
         list(read_ahead(dies()))
 
 
-def test_it_can_be_switched_off(monkeypatch) -> None:
-    monkeypatch.setenv("QUNYUN_PARSE_AHEAD", "0")
+def test_it_can_be_switched_off(settings) -> None:
+    settings.IMPORT_PARSE_AHEAD = False  # QUNYUN_PARSE_AHEAD=0
 
     items = list(read_ahead(numbers(10)))
 
