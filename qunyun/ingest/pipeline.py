@@ -193,39 +193,13 @@ def do_import_records(
     and re-raises any other error, after recording it on the run as failed; nothing of
     the import but the run is written then.
     """
-    host, pid = socket.gethostname(), os.getpid()
-    if run is None:
-        run = ImportRun.objects.create(
-            workspace=workspace,
-            file_name=file_name[:1024],
-            format=format_name,
-            started_by=acting_user,
-            host=host,
-            pid=pid,
-        )
-    else:
-        run.status, run.host, run.pid = ImportRun.Status.RUNNING, host, pid
-        run.save(update_fields=["status", "host", "pid"])
+    run = _start_run(workspace, run, file_name=file_name, format_name=format_name, by=acting_user)
     started = time.perf_counter()
     writer = _ActivityWriter(workspace, run)
-    collecting = gc.isenabled()
     try:
         with wait_for_other_imports(), transaction.atomic(), bulk_load_cache():
-            batches = compact(records, writer.adapt_datetime)
-            if not isinstance(records, list | tuple):
-                # A lazy parser: let it run on the other core.
-                batches = read_ahead(batches, batch=1)
-            # Millions of short-lived rows would make the cyclic collector rescan the
-            # heap again and again; nothing here makes reference cycles.
-            gc.disable()
-            for batch in batches:
-                writer.write(batch)
-                if progress is not None:
-                    progress(writer.read)
-            if collecting:
-                gc.enable()
+            _write_batches(writer, records, progress)
             folded = writer.finish(workspace)
-            added = writer.added
             record_event(
                 AuditAction.ACTIVITIES_IMPORTED,
                 workspace=workspace,
@@ -234,7 +208,7 @@ def do_import_records(
                 format=format_name,
                 file=file_name[:200],
                 records_read=writer.read,
-                activities_added=added,
+                activities_added=writer.added,
             )
     except ImportFormatError as error:
         if not error.path:  # found after parsing (e.g. a text over the limit): the file's
@@ -245,12 +219,64 @@ def do_import_records(
         message = _("Import failed: %(error)s") % {"error": error}
         _fail(run, started, writer.read, {"message": message})
         raise
+    if progress is not None:
+        progress(writer.read)
+    _succeed(run, writer, started, folded)
+    return run
+
+
+def _start_run(
+    workspace: Workspace,
+    run: ImportRun | None,
+    *,
+    file_name: str,
+    format_name: str,
+    by: User | None,
+) -> ImportRun:
+    """The run of this import, created or (queued by the web) marked running, with the
+    host and process that run it (so a run whose process died is found interrupted)."""
+    host, pid = socket.gethostname(), os.getpid()
+    if run is None:
+        return ImportRun.objects.create(
+            workspace=workspace,
+            file_name=file_name[:1024],
+            format=format_name,
+            started_by=by,
+            host=host,
+            pid=pid,
+        )
+    run.status, run.host, run.pid = ImportRun.Status.RUNNING, host, pid
+    run.save(update_fields=["status", "host", "pid"])
+    return run
+
+
+def _write_batches(
+    writer: _ActivityWriter,
+    records: Iterable[ChannelRecord | ActivityRecord],
+    progress: Progress | None,
+) -> None:
+    """Every record through ``writer``, batch by batch, reporting progress."""
+    batches = compact(records, writer.adapt_datetime)
+    if not isinstance(records, list | tuple):
+        # A lazy parser: let it run on the other core.
+        batches = read_ahead(batches, batch=1)
+    # Millions of short-lived rows would make the cyclic collector rescan the
+    # heap again and again; nothing here makes reference cycles.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for batch in batches:
+            writer.write(batch)
+            if progress is not None:
+                progress(writer.read)
     finally:
         if collecting:
             gc.enable()
-    read = writer.read
-    if progress is not None:
-        progress(read)
+
+
+def _succeed(run: ImportRun, writer: _ActivityWriter, started: float, folded: int) -> None:
+    """Record the figures of a finished import on its run."""
+    read, added = writer.read, writer.added
     run.status = ImportRun.Status.SUCCEEDED
     run.records_read = read
     run.activities_added = added
@@ -260,7 +286,6 @@ def do_import_records(
     run.finished_at = timezone.now()
     run.duration_seconds = time.perf_counter() - started
     run.save()
-    return run
 
 
 @contextmanager

@@ -49,37 +49,80 @@ _KIND_TEXT = {kind: kind.value for kind in ActivityKind}
 _MESSAGE_TEXT = frozenset(kind.value for kind in MESSAGE_KINDS)
 
 
+class _Numbering:
+    """The numbers of the channels and people met so far, and what is new since the
+    last batch: the rare steps of :func:`compact`, taken when the channel or the author
+    changes rather than on every record."""
+
+    def __init__(self) -> None:
+        self.channel_numbers: dict[tuple[str, str], int] = {}
+        self.person_numbers: dict[tuple[str, str], int] = {}
+        #: By person number: [first, last, activities, messages].
+        self.figures: list[list[Any]] = []
+        self.channels: list[tuple[Any, ...]] = []
+        self.people: list[tuple[Any, ...]] = []
+
+    def named_channel(self, record: ChannelRecord) -> None:
+        """A channel record: sent again when met again, since a later record may name
+        a channel first seen only as the place of an activity."""
+        number = self.channel(record.source, record.external_id, announce=False)
+        self.channels.append(
+            (number, record.source, record.external_id, record.name[:255], record.kind[:64])
+        )
+
+    def channel(self, source: str, external_id: str, *, announce: bool = True) -> int:
+        key = (source, external_id)
+        number = self.channel_numbers.get(key)
+        if number is None:
+            number = self.channel_numbers[key] = len(self.channel_numbers)
+            if announce:
+                self.channels.append((number, source, external_id, "", ""))
+        return number
+
+    def person(self, source: str, channel_id: str, author: Any) -> tuple[int, list[Any]]:
+        """The number and the figures of ``author`` (a name-only person is known per
+        channel)."""
+        external_id = author.external_id
+        if external_id:
+            key = (source, external_id[:255])
+        else:
+            key = (source, name_only_external_id(channel_id, author.display_name))
+        number = self.person_numbers.get(key)
+        if number is None:
+            number = self.person_numbers[key] = len(self.person_numbers)
+            self.people.append((number, source, key[1], person_tuple(author)))
+            self.figures.append([None, None, 0, 0])
+        return number, self.figures[number]
+
+    def figure_batches(self) -> Iterator[Batch]:
+        """The people's figures, after the last rows."""
+        for start in range(0, len(self.figures), FIGURES_BATCH):
+            yield [], [], [], (start, self.figures[start : start + FIGURES_BATCH])
+
+    def take_new(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """The channels and people new since the last call."""
+        channels, people = self.channels, self.people
+        self.channels, self.people = [], []
+        return channels, people
+
+
 def compact(
     records: Iterable[ChannelRecord | ActivityRecord], adapt: Callable[[datetime], Any]
 ) -> Iterator[Batch]:
     """Records as batches of the rows the writer consumes (validation of lengths included)."""
-    dumps = orjson.dumps
     kind_text: dict[Any, str] = _KIND_TEXT
-    message_kinds = _MESSAGE_TEXT
-    channel_numbers: dict[tuple[str, str], int] = {}
-    person_numbers: dict[tuple[str, str], int] = {}
-    #: By person number: [first, last, activities, messages].
-    figures: list[list[Any]] = []
-    channels: list[tuple[Any, ...]] = []
-    people: list[tuple[Any, ...]] = []
+    dumps, message_kinds = orjson.dumps, _MESSAGE_TEXT
+    known = _Numbering()
     rows: list[tuple[Any, ...]] = []
     last_ref: Any = None
     last_person = last_channel = -1
     last_figures: list[Any] = []
     last_source: Any = None
     last_channel_id: Any = None
-    read = 0  # activities so far
+    emitted = 0  # activities in the batches sent so far
     for record in records:
         if type(record) is ChannelRecord:
-            key = (record.source, record.external_id)
-            number = channel_numbers.get(key)
-            if number is None:
-                number = channel_numbers[key] = len(channel_numbers)
-            # Sent again when met again: a later record may name a channel first seen
-            # only as the place of an activity.
-            channels.append(
-                (number, record.source, record.external_id, record.name[:255], record.kind[:64])
-            )
+            known.named_channel(record)
             continue
         source = record.source
         channel_id = record.channel  # type: ignore[union-attr]
@@ -87,49 +130,25 @@ def compact(
         # Parsers hand out the same string objects: identity is the cheap first test.
         if channel_id is not last_channel_id or source is not last_source:
             if channel_id != last_channel_id or source != last_source:
-                key = (source, channel_id)
-                number = channel_numbers.get(key)
-                if number is None:
-                    number = channel_numbers[key] = len(channel_numbers)
-                    channels.append((number, source, channel_id, "", ""))
-                last_channel = number
+                last_channel = known.channel(source, channel_id)
                 last_ref = None  # a name-only person is known per channel
             last_source, last_channel_id = source, channel_id
         if a is not last_ref:  # parsers hand out one PersonRef per person and chat
-            external_id = a.external_id
-            if external_id:
-                person_key = (source, external_id[:255])
-            else:
-                person_key = (source, name_only_external_id(channel_id, a.display_name))
-            number = person_numbers.get(person_key)
-            if number is None:
-                number = person_numbers[person_key] = len(person_numbers)
-                people.append((number, source, person_key[1], person_tuple(a)))
-                figures.append([None, None, 0, 0])
-            last_ref, last_person = a, number
-            last_figures = figures[number]
+            last_person, last_figures = known.person(source, channel_id, a)
+            last_ref = a
         text = record.text  # type: ignore[union-attr]
         if len(text) > MAX_TEXT_CHARS:
-            raise _text_too_long(record, len(text), read)  # type: ignore[arg-type]
+            raise _text_too_long(record, len(text), emitted + len(rows))  # type: ignore[arg-type]
         if "\x00" in text:  # PostgreSQL rejects NUL in text; exports occasionally carry one
             text = text.replace("\x00", "")
-        attrs = record.attrs  # type: ignore[union-attr]
-        kind_value = record.kind  # type: ignore[union-attr]
-        kind = kind_text.get(kind_value) or str(kind_value)
+        kind = kind_text.get(record.kind) or str(record.kind)  # type: ignore[union-attr]
         at = adapt(record.occurred_at)  # type: ignore[union-attr]
-        rows.append(
-            (
-                last_channel,
-                record.external_id[:255],
-                last_person,
-                kind,
-                at,
-                text,
-                (record.reply_to or "")[:255],  # type: ignore[union-attr]
-                (record.thread or "")[:255],  # type: ignore[union-attr]
-                dumps(attrs).decode() if attrs else "{}",
-            )
-        )
+        reply_to = (record.reply_to or "")[:255]  # type: ignore[union-attr]
+        thread = (record.thread or "")[:255]  # type: ignore[union-attr]
+        attrs = record.attrs  # type: ignore[union-attr]
+        attrs_json = dumps(attrs).decode() if attrs else "{}"
+        rows.append((last_channel, record.external_id[:255], last_person, kind, at, text,
+                     reply_to, thread, attrs_json))  # fmt: skip
         if last_figures[2]:
             if at < last_figures[0]:
                 last_figures[0] = at
@@ -140,14 +159,13 @@ def compact(
         last_figures[2] += 1
         if kind in message_kinds:
             last_figures[3] += 1
-        read += 1
         if len(rows) >= BATCH:
-            yield channels, people, rows, None
-            channels, people, rows = [], [], []
-    if channels or people or rows:
-        yield channels, people, rows, None
-    for start in range(0, len(figures), FIGURES_BATCH):
-        yield [], [], [], (start, figures[start : start + FIGURES_BATCH])
+            yield *known.take_new(), rows, None
+            emitted += len(rows)
+            rows = []
+    if known.channels or known.people or rows:
+        yield *known.take_new(), rows, None
+    yield from known.figure_batches()
 
 
 def _text_too_long(record: ActivityRecord, length: int, before: int) -> ImportFormatError:
