@@ -1,10 +1,10 @@
 """Reads the pages, the API and the CLI use for analytics.
 
-:func:`ensure_snapshot` brings the snapshot up to date (cheap when nothing changed; the
-one step here that writes). The figures are computed on it and cached per snapshot state
-(:func:`cached_kpis`, keyed by :func:`kpis_cache_key`, which only reads the state it is
-given), so repeated page loads cost nothing. :func:`workspace_kpis` does both steps for
-the callers that only want the figures.
+The figures are computed on the snapshot and cached per snapshot state (:func:`cached_kpis`,
+keyed by :func:`kpis_cache_key`, which only reads the state it is given), so repeated page
+loads cost nothing. :func:`workspace_kpis` first brings the snapshot up to date
+(:func:`~qunyun.analytics.freshness.ensure_snapshot`) for the callers that only want the
+figures.
 """
 
 from __future__ import annotations
@@ -13,56 +13,17 @@ import json
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Max
 
-from qunyun.activity.models import Activity, SnapshotState
-from qunyun.activity.snapshot import do_refresh_snapshot, snapshot_dir, snapshot_is_current
+from qunyun.activity.models import SnapshotState
+from qunyun.activity.snapshot import snapshot_dir
+from qunyun.analytics.freshness import ensure_snapshot
 from qunyun.analytics.kpi_types import Kpis
 from qunyun.analytics.kpis import compute_kpis
 from qunyun.analytics.segments import rules_for
 from qunyun.workspaces.models import Workspace
 
-
-def ensure_snapshot(workspace: Workspace) -> SnapshotState:
-    """Refresh the snapshot when the ORM has activities it does not have yet."""
-    state = SnapshotState.objects.filter(workspace=workspace).first()
-    latest = latest_activity_id(workspace)
-    if (
-        state is None
-        or state.needs_rebuild
-        or state.activity_watermark < latest
-        or state.time_zone != workspace.time_zone
-        or not snapshot_is_current(workspace)
-    ):
-        do_refresh_snapshot(workspace)
-        state = SnapshotState.objects.get(workspace=workspace)
-    return state
-
-
 #: How long computed KPIs stay cached (the key changes with the snapshot anyway).
 KPIS_CACHE_SECONDS = 3600
-#: How long a page trusts "nothing was imported anywhere since" before asking again.
-LATEST_ACTIVITY_SECONDS = 60
-
-
-def latest_activity_id(workspace: Workspace) -> int:
-    """The workspace's newest ``Activity.id``, without a scan on every page view.
-
-    The newest id of the whole table is one index lookup; the workspace's own newest id
-    costs a scan of its rows (SQLite sorts its unique index), so it is remembered beside
-    the table's newest id and asked again only when that moved (an import anywhere) or
-    after a minute.
-    """
-    newest_anywhere = Activity.objects.aggregate(newest=Max("id"))["newest"] or 0
-    key = f"latest-activity:{workspace.pk}"
-    remembered = cache.get(key)
-    if remembered is not None and remembered[0] == newest_anywhere:
-        return int(remembered[1])
-    latest = (
-        Activity.objects.filter(workspace=workspace).order_by("-id").values_list("id", flat=True)
-    ).first() or 0
-    cache.set(key, (newest_anywhere, latest), timeout=LATEST_ACTIVITY_SECONDS)
-    return latest
 
 
 def kpis_cache_key(

@@ -15,8 +15,9 @@ from django.db.models import QuerySet
 from django.utils.translation import get_language
 
 from qunyun.activity.models import Activity, Channel
+from qunyun.analytics.freshness import ensure_snapshot
 from qunyun.analytics.kpi_types import Kpis
-from qunyun.analytics.selectors import cached_kpis, ensure_snapshot, kpis_cache_key
+from qunyun.analytics.selectors import cached_kpis, kpis_cache_key
 from qunyun.ingest.models import ImportRun
 from qunyun.workspaces.models import Workspace
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from qunyun.activity.snapshot import snapshot_dir
 from qunyun.analytics.churn import DEFAULT_K, ChurnResult, train_churn_model
-from qunyun.analytics.selectors import ensure_snapshot
+from qunyun.analytics.freshness import ensure_snapshot
 from qunyun.audit.actions import record_event
 from qunyun.audit.events import AuditAction
 from qunyun.members.models import ChurnModelRun, Member

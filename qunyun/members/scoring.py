@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from qunyun.activity.snapshot import snapshot_dir
 from qunyun.analytics.backend import connect, execute, read_parquet
+from qunyun.analytics.freshness import ensure_snapshot
 from qunyun.analytics.segments import (
     PRECEDENCE,
     SegmentRules,
@@ -28,7 +29,6 @@ from qunyun.analytics.segments import (
     member_segments,
     rules_for,
 )
-from qunyun.analytics.selectors import ensure_snapshot
 from qunyun.members.models import Member
 from qunyun.workspaces.models import Workspace
 

@@ -11,7 +11,7 @@ from qunyun.activity.snapshot import (
     snapshot_dir,
     snapshot_is_current,
 )
-from qunyun.analytics.selectors import ensure_snapshot
+from qunyun.analytics.freshness import ensure_snapshot
 from qunyun.conftest import message, utc
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.records import ActivityKind as K

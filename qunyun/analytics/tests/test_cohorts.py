@@ -12,8 +12,8 @@ from typing import Any
 from qunyun.activity.snapshot import snapshot_dir
 from qunyun.analytics.backend import connect, read_parquet
 from qunyun.analytics.cohorts import lifecycle_section, retention_section, silent_members
+from qunyun.analytics.freshness import ensure_snapshot
 from qunyun.analytics.segments import rules_for, segments_section
-from qunyun.analytics.selectors import ensure_snapshot
 from qunyun.conftest import message, utc
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.records import ActivityKind as K

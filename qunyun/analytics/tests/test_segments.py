@@ -14,6 +14,7 @@ import pytest
 
 from qunyun.activity.snapshot import snapshot_dir
 from qunyun.analytics.backend import connect, execute, read_parquet
+from qunyun.analytics.freshness import ensure_snapshot
 from qunyun.analytics.segments import (
     RulesError,
     engagement_scores,
@@ -22,7 +23,6 @@ from qunyun.analytics.segments import (
     rules_for,
     segments_section,
 )
-from qunyun.analytics.selectors import ensure_snapshot
 from qunyun.conftest import message, utc
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.records import ActivityKind as K

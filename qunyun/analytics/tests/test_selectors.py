@@ -4,7 +4,8 @@ reads the state it is given."""
 from __future__ import annotations
 
 from qunyun.activity.models import SnapshotState
-from qunyun.analytics.selectors import ensure_snapshot, kpis_cache_key, workspace_kpis
+from qunyun.analytics.freshness import ensure_snapshot
+from qunyun.analytics.selectors import kpis_cache_key, workspace_kpis
 from qunyun.conftest import message, utc
 from qunyun.ingest.pipeline import do_import_records
 

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from qunyun.analytics.selectors import latest_activity_id
+from qunyun.analytics.freshness import latest_activity_id
 from qunyun.conftest import channel, message, utc
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.ingest.records import ActivityKind
