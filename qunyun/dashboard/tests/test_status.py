@@ -33,8 +33,13 @@ def test_status_tells_a_dead_worker_and_scheduler_from_live_ones() -> None:
     assert {s["job"] for s in before["schedules"]} == {"backup", "retention_purge"}
     assert all(s["next_due"] and s["last_due"] is None for s in before["schedules"])
 
+    with pytest.raises(SystemExit) as unhealthy:  # what monitoring runs
+        call_command("status", "--check", stdout=StringIO())
+    assert unhealthy.value.code == 1
+
     do_beat("worker")
     do_beat("scheduler")
+    call_command("status", "--check", stdout=StringIO())  # healthy: returns, exit 0
     after = status_json()
     assert len(after["workers"]) == len(after["schedulers"]) == 1 and after["healthy"]
 
@@ -81,3 +86,12 @@ def test_the_status_page_is_for_superusers(client: Any, alice: Any, django_user_
     assert b'data-database="ok"' in page.content and b'data-worker="0"' in page.content
     zh = client.get("/status/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "安装状态".encode() in zh.content
+
+
+def test_the_back_office_index_links_the_status_page(client: Any, django_user_model: Any) -> None:
+    root = django_user_model.objects.create_superuser("root", password="root-password-1")
+    client.force_login(root)
+    index = client.get("/admin/")
+    assert index.status_code == 200
+    assert b'id="qunyun-installation"' in index.content and b'href="/status/"' in index.content
+    assert b'id="content-main"' in index.content  # the admin's own index is still below

@@ -22,6 +22,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="as JSON")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="exit 1 unless the database answers and a worker and a scheduler are alive",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not pending_migrations():
@@ -29,9 +34,11 @@ class Command(BaseCommand):
         status = installation_status()
         if options["json"]:
             self.stdout.write(json.dumps(status.as_json(), ensure_ascii=False, indent=2))
-            return
-        for label, value in self._lines(status):
-            self.stdout.write(f"{label:<22}{value}")
+        else:
+            for label, value in self._lines(status):
+                self.stdout.write(f"{label:<22}{value}")
+        if options["check"] and not status.healthy:
+            raise SystemExit(1)
 
     def _lines(self, status: Status) -> list[tuple[str, str]]:
         none = _("none running")
