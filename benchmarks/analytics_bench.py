@@ -682,7 +682,12 @@ def sql_more_sections(
         rows AS (SELECT md.*, (0.0 + (n_messages - n_replies) * CAST({w["message"]} AS DOUBLE)
                               + n_replies * CAST({w["reply"]} AS DOUBLE)
                               + n_reactions * CAST({w["reaction"]} AS DOUBLE)
-                              + n_posts * CAST({w["post"]} AS DOUBLE)) * decay AS points
+                              + n_posts * CAST({w["post"]} AS DOUBLE)
+                              + n_comments * CAST({w["comment"]} AS DOUBLE)
+                              + n_events_registered * CAST({w["event_registered"]} AS DOUBLE)
+                              + n_events_attended * CAST({w["event_attended"]} AS DOUBLE)
+                              + n_surveys_answered * CAST({w["survey_answered"]} AS DOUBLE)
+                              + n_purchases * CAST({w["purchase"]} AS DOUBLE)) * decay AS points
                  FROM {md} md JOIN decay_days USING (day) WHERE md.day <= $end),
         per_day AS (SELECT member_id, day, sum(n_active) AS n_active, sum(points) AS points,
                            max(last_join_at) AS lj, max(last_leave_at) AS ll
@@ -872,6 +877,11 @@ def pandas_more_sections(
         + t["n_replies"].astype(float) * wt["reply"]
         + t["n_reactions"].astype(float) * wt["reaction"]
         + t["n_posts"].astype(float) * wt["post"]
+        + t["n_comments"].astype(float) * wt["comment"]
+        + t["n_events_registered"].astype(float) * wt["event_registered"]
+        + t["n_events_attended"].astype(float) * wt["event_attended"]
+        + t["n_surveys_answered"].astype(float) * wt["survey_answered"]
+        + t["n_purchases"].astype(float) * wt["purchase"]
     ) * decay
     per_day = (
         t.assign(points=points)

@@ -49,7 +49,7 @@ from qunyun.workspaces.models import Workspace
 
 FETCH_ROWS = 200_000
 #: Bump when the files' columns change: older snapshots are then rebuilt.
-SNAPSHOT_FORMAT = "2"
+SNAPSHOT_FORMAT = "3"
 
 ACTIVITY_SCHEMA = pa.schema(
     [
@@ -208,11 +208,34 @@ def _activities_table(rows: list[tuple], time_zone: str) -> pa.Table:
     )
 
 
+#: The member × day rollup's counts: column → the kinds it counts. Every kind that earns
+#: points in the engagement score has its count here (qunyun.analytics.segments).
+MEMBER_DAY_COUNTS: dict[str, frozenset[str]] = {
+    "n_active": frozenset(str(k) for k in ACTIVE_KINDS),
+    "n_messages": frozenset(str(k) for k in MESSAGE_KINDS),
+    "n_replies": frozenset({ActivityKind.REPLY.value}),
+    "n_reactions": frozenset({ActivityKind.REACTION.value}),
+    "n_posts": frozenset({ActivityKind.POST.value}),
+    "n_comments": frozenset({ActivityKind.COMMENT.value}),
+    "n_events_registered": frozenset({ActivityKind.EVENT_REGISTERED.value}),
+    "n_events_attended": frozenset({ActivityKind.EVENT_ATTENDED.value}),
+    "n_surveys_answered": frozenset({ActivityKind.SURVEY_ANSWERED.value}),
+    "n_purchases": frozenset({ActivityKind.PURCHASE.value}),
+    "n_joins": frozenset({ActivityKind.JOIN.value}),
+    "n_leaves": frozenset({ActivityKind.LEAVE.value}),
+}
+
+
 def member_day_rollup(activities: pa.Table) -> pa.Table:
-    """Counts per member × channel × day (the table dashboards read)."""
+    """Counts per member × channel × day (the table dashboards read).
+
+    ``n_activities`` (every activity), one count per entry of :data:`MEMBER_DAY_COUNTS`,
+    ``n_questions`` (messages and replies marked as questions), and the day's latest join
+    and leave (``last_join_at``, ``last_leave_at``; null when none).
+    """
     kind = activities["kind"]
 
-    def flag(kinds: set[str]) -> pa.Array:
+    def flag(kinds: frozenset[str]) -> pa.Array:
         return pc.cast(pc.is_in(kind, pa.array(sorted(kinds))), pa.int64())
 
     message_kinds = sorted(str(k) for k in MESSAGE_KINDS)
@@ -220,41 +243,25 @@ def member_day_rollup(activities: pa.Table) -> pa.Table:
     null_ts = pa.nulls(len(activities), pa.timestamp("us", tz="UTC"))
     is_join = pc.equal(kind, ActivityKind.JOIN.value)
     is_leave = pc.equal(kind, ActivityKind.LEAVE.value)
+    counts = {
+        "n_activities": pa.array([1] * len(activities), pa.int64()),
+        **{column: flag(kinds) for column, kinds in MEMBER_DAY_COUNTS.items()},
+        "n_questions": pc.cast(
+            pc.and_(activities["is_question"], pc.is_in(kind, pa.array(message_kinds))),
+            pa.int64(),
+        ),
+    }
     enriched = pa.table(
         {
             "member_id": activities["member_id"],
             "channel_id": activities["channel_id"],
             "day": activities["day"],
-            "n_activities": pa.array([1] * len(activities), pa.int64()),
-            "n_active": flag({str(k) for k in ACTIVE_KINDS}),
-            "n_messages": flag({str(k) for k in MESSAGE_KINDS}),
-            "n_replies": flag({ActivityKind.REPLY.value}),
-            "n_reactions": flag({ActivityKind.REACTION.value}),
-            "n_posts": flag({ActivityKind.POST.value}),
-            "n_joins": flag({ActivityKind.JOIN.value}),
-            "n_leaves": flag({ActivityKind.LEAVE.value}),
-            "n_questions": pc.cast(
-                pc.and_(activities["is_question"], pc.is_in(kind, pa.array(message_kinds))),
-                pa.int64(),
-            ),
+            **counts,
             "last_join_at": pc.if_else(is_join, occurred, null_ts),
             "last_leave_at": pc.if_else(is_leave, occurred, null_ts),
         }
     )
-    sums = [
-        (c, "sum")
-        for c in (
-            "n_activities",
-            "n_active",
-            "n_messages",
-            "n_replies",
-            "n_reactions",
-            "n_posts",
-            "n_joins",
-            "n_leaves",
-            "n_questions",
-        )
-    ]
+    sums = [(c, "sum") for c in counts]
     grouped = enriched.group_by(["member_id", "channel_id", "day"]).aggregate(
         [*sums, ("last_join_at", "max"), ("last_leave_at", "max")]
     )

@@ -33,8 +33,9 @@ from qunyun.analytics.kpi_types import (
     Heatmap,
     Kpis,
     PeriodPoint,
+    UnansweredQuestion,
 )
-from qunyun.analytics.response import questions_section
+from qunyun.analytics.response import questions_frame, questions_section, unanswered_questions
 from qunyun.analytics.series import as_date, daily_series, period_series
 
 #: Top contributors and questions look back this many days, as_of included.
@@ -145,6 +146,44 @@ def compute_kpis(
     return _assembled(found, end, period, channel_id)
 
 
+def every_unanswered_question(
+    snapshot: Path,
+    *,
+    as_of: date | None = None,
+    channel_id: int | None = None,
+    backend: str | None = None,
+) -> list[UnansweredQuestion]:
+    """Every question of :func:`compute_kpis`'s questions section (the same window, days
+    and channel) that has no first response, newest first.
+
+    The KPIs keep only the newest of them (``questions.unanswered``); exports want all.
+    """
+    folder = snapshot / "member_day"
+    if not _has_parts(folder):
+        return []
+    con = connect(backend)
+    rollup = metrics.in_channel(read_parquet(con, folder), channel_id)
+    days = _days_with_activity(rollup, as_of)
+    if days is None or days[1] < days[0]:
+        return []
+    start, end = days
+    frame = questions_frame(
+        read_parquet(con, snapshot / "activities"),
+        read_parquet(con, snapshot / "members.parquet"),
+        rollup,
+        recent_start(start, end),
+        end,
+        channel_id,
+    )
+    return unanswered_questions(frame)
+
+
+def recent_start(start: date, end: date) -> date:
+    """The first day of the recent window ending ``end`` (top contributors, questions),
+    not before ``start``, the first day with activity."""
+    return max(start, end - timedelta(days=RECENT_DAYS - 1))
+
+
 def _days_with_activity(rollup: Table, as_of: date | None) -> tuple[date, date] | None:
     """The first day with activity and the day to report on (``as_of`` or the last day
     with activity); None when the rollup has no activity."""
@@ -172,7 +211,7 @@ class _Cut:
     @property
     def recent(self) -> date:
         """The first day of the recent window (top contributors, questions)."""
-        return max(self.start, self.end - timedelta(days=RECENT_DAYS - 1))
+        return recent_start(self.start, self.end)
 
 
 def _raw_file_sections(cut: _Cut, held: ExitStack) -> dict[str, Any]:

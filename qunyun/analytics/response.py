@@ -30,6 +30,8 @@ from qunyun.analytics.metrics import in_channel, metric
 
 #: In a channel without reply links, the next message by someone else within this long.
 UNLINKED_RESPONSE_WINDOW = timedelta(hours=24)
+#: Unanswered questions the KPIs keep (the newest; the page shows a few of them). Their
+#: number is ``total - answered``; :func:`unanswered_questions` gives every one.
 UNANSWERED_LISTED = 200
 
 
@@ -172,12 +174,44 @@ def questions_section(
     channel_id: int | None = None,
 ) -> Questions:
     """Totals, answered shares, median time to first response and the unanswered list."""
-    frame = execute_rows(
+    return summarise_questions(
+        questions_frame(activities, members, member_day, start, end, channel_id)
+    )
+
+
+def questions_frame(
+    activities: Table,
+    members: Table,
+    member_day: Table,
+    start: date,
+    end: date,
+    channel_id: int | None = None,
+) -> pd.DataFrame:
+    """One row per question asked on the days [start, end] (in the channel, when given),
+    with its first response's time (:func:`questions_with_first_response`)."""
+    return execute_rows(
         questions_with_first_response(
             in_channel(activities, channel_id), members, member_day, start, end
         )
     )
-    return summarise_questions(frame)
+
+
+def unanswered_questions(frame: pd.DataFrame, limit: int | None = None) -> list[UnansweredQuestion]:
+    """The questions of ``frame`` without a first response, newest first (ties: the
+    higher activity id first); the newest ``limit`` of them, or all when None."""
+    open_ = frame[frame["first_response_at"].isna()]
+    open_ = open_.sort_values(["occurred_at", "activity_id"], ascending=False)
+    if limit is not None:
+        open_ = open_.head(limit)
+    return [
+        UnansweredQuestion(
+            activity_id=int(row.activity_id),
+            member_id=int(row.member_id),
+            channel_id=int(row.channel_id),
+            occurred_at=_utc(row.occurred_at).isoformat(),
+        )
+        for row in open_.itertuples()
+    ]
 
 
 def summarise_questions(frame: pd.DataFrame) -> Questions:
@@ -189,7 +223,6 @@ def summarise_questions(frame: pd.DataFrame) -> Questions:
         - pd.to_datetime(frame["occurred_at"], utc=True)
     ).dt.total_seconds() / 60
     answered = waited.notna()
-    open_ = frame[~answered].sort_values(["occurred_at", "activity_id"], ascending=False)
     return {
         "total": total,
         "answered": int(answered.sum()),
@@ -198,15 +231,7 @@ def summarise_questions(frame: pd.DataFrame) -> Questions:
         "median_first_response_minutes": (
             round(float(waited[answered].median()), 1) if answered.any() else None
         ),
-        "unanswered": [
-            UnansweredQuestion(
-                activity_id=int(row.activity_id),
-                member_id=int(row.member_id),
-                channel_id=int(row.channel_id),
-                occurred_at=_utc(row.occurred_at).isoformat(),
-            )
-            for row in open_.head(UNANSWERED_LISTED).itertuples()
-        ],
+        "unanswered": unanswered_questions(frame, UNANSWERED_LISTED),
     }
 
 

@@ -40,8 +40,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 
 #: Each kind's count in the rollup: a column, or ("n_messages", "n_replies") for the
-#: difference (n_messages counts replies too). Kinds whose column the snapshot does not
-#: carry yet score nothing until it does.
+#: difference (n_messages counts replies too). The snapshot's rollup carries every one of
+#: them (qunyun.activity.snapshot.MEMBER_DAY_COUNTS); a test keeps the two in step.
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "message": ("n_messages", "n_replies"),
     "reply": ("n_replies",),
@@ -189,13 +189,12 @@ def _decay_calendar(start: date, as_of: date, half_life_days: float) -> Table:
 
 
 def weighted_points(md: Table, rules: SegmentRules) -> ibis.Expr:
-    """Σ weight(kind) × count(kind) for one rollup row (kinds the rollup does not carry: 0)."""
-    columns = set(md.columns)
+    """Σ weight(kind) × count(kind) for one rollup row, over every kind with a weight."""
     total: ibis.Expr = ibis.literal(0.0)
     for kind, weight in rules.weights.items():
-        names = KIND_COLUMNS[kind]
-        if weight == 0 or not set(names) <= columns:
+        if weight == 0:
             continue
+        names = KIND_COLUMNS[kind]
         count = md[names[0]] - md[names[1]] if len(names) == 2 else md[names[0]]
         total = total + count.cast("float64") * weight
     return total

@@ -4,7 +4,8 @@ The figures are computed on the snapshot and cached per snapshot state (:func:`c
 keyed by :func:`kpis_cache_key`, which only reads the state it is given), so repeated page
 loads cost nothing. :func:`workspace_kpis` first brings the snapshot up to date
 (:func:`~qunyun.analytics.freshness.ensure_snapshot`) for the callers that only want the
-figures.
+figures; :func:`workspace_unanswered_questions` gives every unanswered question, where the
+figures keep the newest.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from django.core.cache import cache
 from qunyun.activity.models import SnapshotState
 from qunyun.activity.snapshot import snapshot_dir
 from qunyun.analytics.freshness import ensure_snapshot
-from qunyun.analytics.kpi_types import Kpis
-from qunyun.analytics.kpis import compute_kpis
+from qunyun.analytics.kpi_types import Kpis, UnansweredQuestion
+from qunyun.analytics.kpis import compute_kpis, every_unanswered_question
 from qunyun.analytics.segments import rules_for
 from qunyun.workspaces.models import Workspace
 
@@ -84,3 +85,15 @@ def workspace_kpis(
     """The KPIs of ``workspace``, its snapshot first brought up to date."""
     state = ensure_snapshot(workspace)
     return cached_kpis(workspace, state, as_of=as_of, period=period, channel_id=channel_id)
+
+
+def workspace_unanswered_questions(
+    workspace: Workspace, *, as_of: date | None = None, channel_id: int | None = None
+) -> list[UnansweredQuestion]:
+    """Every unanswered question of the KPIs' questions section as of ``as_of`` (in the
+    channel, when given), newest first, the snapshot first brought up to date.
+
+    Not cached: the KPIs keep the newest few; only an export asks for them all.
+    """
+    ensure_snapshot(workspace)
+    return every_unanswered_question(snapshot_dir(workspace), as_of=as_of, channel_id=channel_id)

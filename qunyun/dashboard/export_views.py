@@ -105,6 +105,8 @@ def _table(
     if kpis["as_of"] is None:
         kpis = {**kpis, "retention": NO_ACTIVITY_RETENTION}
     export = OVERVIEW_TABLES[table](workspace, kpis)
+    if export.size is not None:  # rows read as they are written
+        return export, asdict(overview_filter), export.size
     rows = list(export.rows)
     return (
         Table(export.name, export.title, export.columns, rows),

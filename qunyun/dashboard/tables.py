@@ -1,7 +1,8 @@
 """The dashboard's tables: the same rows feed the page and the CSV / XLSX exports.
 
 Overview tables are built from the KPI dict (``compute_kpis``), which names members and
-activities by id; names and texts come from the ORM through selectors. The members table
+activities by id; names and texts come from the ORM through selectors. The KPIs keep only
+the newest unanswered questions, so their export asks analytics for every one. The members table
 is the filtered member list, read lazily so that an export of 500k members streams.
 """
 
@@ -18,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qunyun.activity.models import PLATFORM_LABELS
-from qunyun.analytics.kpi_types import Kpis
+from qunyun.analytics.kpi_types import Kpis, UnansweredQuestion
+from qunyun.analytics.selectors import workspace_unanswered_questions
 from qunyun.dashboard.selectors import activities_by_id
 from qunyun.members.models import Member, Segment
 from qunyun.members.selectors import (
@@ -30,6 +32,8 @@ from qunyun.spreadsheets import Column, Row
 from qunyun.workspaces.models import Workspace
 
 EXPORT_CHUNK_MEMBERS = 2000
+#: Activities whose text an export looks up at once.
+EXPORT_CHUNK_ACTIVITIES = 2000
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Table:
     title: str | Promise
     columns: list[Column]
     rows: Iterable[Row]
+    #: How many rows there are, when known without reading them (lazy rows stay lazy).
+    size: int | None = None
 
 
 def percent(share: float | None) -> float | None:
@@ -135,15 +141,31 @@ def unanswered_questions_table(
 ) -> Table:
     """Questions of the last 30 days nobody answered, newest first, with their text.
 
-    ``limit`` keeps the newest few (the page); exports take them all.
+    With ``limit``, the newest few of those the KPIs keep (the page). Without, every one
+    (the export): read again from the snapshot for the KPIs' day and channel, since the
+    KPIs keep only the newest; their texts are looked up chunk by chunk as rows go out.
     """
-    unanswered = kpis["questions"]["unanswered"][:limit]
-    activities = activities_by_id(workspace, [q["activity_id"] for q in unanswered])
-    rows = []
-    for question in unanswered:
-        activity = activities.get(question["activity_id"])
-        rows.append(
-            {
+    if limit is not None:
+        kept = kpis["questions"]["unanswered"][:limit]
+        return _unanswered_table(list(_unanswered_rows(workspace, kept)), len(kept))
+    as_of = kpis["as_of"]
+    every = (
+        []
+        if as_of is None
+        else workspace_unanswered_questions(
+            workspace, as_of=date.fromisoformat(as_of), channel_id=kpis["channel_id"]
+        )
+    )
+    return _unanswered_table(_unanswered_rows(workspace, every), len(every))
+
+
+def _unanswered_rows(workspace: Workspace, questions: list[UnansweredQuestion]) -> Iterator[Row]:
+    for offset in range(0, len(questions), EXPORT_CHUNK_ACTIVITIES):
+        chunk = questions[offset : offset + EXPORT_CHUNK_ACTIVITIES]
+        activities = activities_by_id(workspace, [q["activity_id"] for q in chunk])
+        for question in chunk:
+            activity = activities.get(question["activity_id"])
+            yield {
                 "activity_id": question["activity_id"],
                 "member_id": question["member_id"],
                 "occurred_at": _as_datetime(question["occurred_at"]),
@@ -151,7 +173,9 @@ def unanswered_questions_table(
                 "channel": str(activity.channel) if activity and activity.channel else "",
                 "text": activity.text if activity else "",
             }
-        )
+
+
+def _unanswered_table(rows: Iterable[Row], size: int) -> Table:
     columns = [
         Column("occurred_at", gettext_lazy("Asked at")),
         Column("member", gettext_lazy("Asked by")),
@@ -160,7 +184,8 @@ def unanswered_questions_table(
         Column("activity_id", gettext_lazy("Activity id")),
         Column("member_id", gettext_lazy("Member id")),
     ]
-    return Table("unanswered-questions", gettext_lazy("Unanswered questions"), columns, rows)
+    title = gettext_lazy("Unanswered questions")
+    return Table("unanswered-questions", title, columns, rows, size=size)
 
 
 def week_label(number: int) -> str:

@@ -135,7 +135,8 @@ def overview_sections(workspace: Workspace, kpis: Kpis, filters: OverviewFilter)
         chart_data=overview_chart_data(kpis),
         top_contributors=top_contributors_table(workspace, kpis),
         unanswered=unanswered_questions_table(workspace, kpis, limit=UNANSWERED_SHOWN),
-        unanswered_total=len(questions["unanswered"]),
+        # Every one, not the newest the KPIs keep (the export holds them all).
+        unanswered_total=questions["total"] - questions["answered"],
         cohort_rows=[
             {
                 "start": row["cohort_start"],

@@ -243,12 +243,24 @@ def test_scores_per_platform_follow_the_channels(workspace, alice) -> None:
     ]
 
 
+#: Kinds that score but are no chat activity: comments, events, surveys, purchases.
+OTHER_KINDS = (K.COMMENT, K.EVENT_REGISTERED, K.EVENT_ATTENDED, K.SURVEY_ANSWERED, K.PURCHASE)
+
+
 def test_spark_gives_the_same_segments_and_scores_as_duckdb(workspace, spark) -> None:
-    md, members, channels = load(workspace, community())
+    # The community, and every other weighted kind done by steady and visitor.
+    others = [on(6, 28, "steady", kind) for kind in OTHER_KINDS]
+    others += [on(6, 12, "visitor", kind) for kind in OTHER_KINDS]
+    md, members, channels = load(workspace, community() + others)
     base = snapshot_dir(workspace)
     spark_md = read_parquet(spark, base / "member_day")
     spark_members = read_parquet(spark, base / "members.parquet")
-    rules = rules_for({})
+    rules = rules_for({"weights": {"comment": 1.5, "event_attended": 7, "purchase": 4}})
+    chat_only = rules_for({"weights": dict.fromkeys(map(str, OTHER_KINDS), 0)})
+    assert (
+        scores_by_name(workspace, execute(member_scores(md, AS_OF, rules)))["steady"]
+        > scores_by_name(workspace, execute(member_scores(md, AS_OF, chat_only)))["steady"]
+    )
 
     assert segments_section(spark_md, spark_members, AS_OF) == segments_section(md, members, AS_OF)
     duck = execute(member_segments(md, members, AS_OF, rules)).sort_values("member_id")
