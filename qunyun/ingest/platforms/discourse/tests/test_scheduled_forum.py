@@ -19,7 +19,7 @@ from django.db import connection
 
 from qunyun.activity.models import Activity
 from qunyun.audit.models import AuditEvent
-from qunyun.backups.archive import do_backup
+from qunyun.backups.archive import do_backup, do_restore
 from qunyun.conftest import utc
 from qunyun.encryption import unseal
 from qunyun.ingest.models import Forum, ImportRun
@@ -268,7 +268,7 @@ def test_one_forum_per_workspace_and_bad_input_say_what_is_wrong(forum):
     assert not Workspace.objects.filter(slug="other").exists()
 
 
-def test_a_backup_holds_the_key_only_encrypted(forum, tmp_path: Path):
+def test_a_backup_holds_the_key_only_encrypted_and_restores_the_forum(forum, tmp_path: Path):
     add_forum(forum, "--no-check")
 
     do_backup(tmp_path / "backup.zip")
@@ -277,6 +277,13 @@ def test_a_backup_holds_the_key_only_encrypted(forum, tmp_path: Path):
         contents = b"".join(archive.read(name) for name in archive.namelist())
     assert Forum.objects.get().api_key_sealed.encode() in contents
     assert API_KEY.encode() not in contents
+
+    forum_command("remove", str(Forum.objects.get().pk))
+    do_restore(tmp_path / "backup.zip")
+
+    restored = Forum.objects.select_related("schedule").get()
+    assert restored.schedule is not None and restored.schedule.job == "discourse_sync"
+    assert unseal(restored.api_key_sealed) == API_KEY
 
 
 def test_the_key_may_come_from_the_environment(forum, monkeypatch: Any):
