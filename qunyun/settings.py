@@ -93,6 +93,21 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def env_keys(name: str, fallback: str) -> list[str]:
+    """Comma-separated secrets, newest first (older ones only decrypt), or ``fallback``."""
+    keys = [k.strip() for k in os.environ.get(name, "").split(",") if k.strip()]
+    for key in keys:
+        if len(key) < 32:
+            raise ImproperlyConfigured(f"{name}: each key needs at least 32 characters")
+    return keys or [fallback]
+
+
+# What stored secrets (a forum's API key) are encrypted with (qunyun/encryption.py):
+# QUNYUN_ENCRYPTION_KEY when set, else the secret key. A new key first in the list
+# re-encrypts on the next write; the older ones after it still decrypt.
+ENCRYPTION_KEYS = env_keys("QUNYUN_ENCRYPTION_KEY", SECRET_KEY)
 DEBUG = env_bool("QUNYUN_DEBUG", False)
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("QUNYUN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")

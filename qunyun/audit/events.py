@@ -24,6 +24,8 @@ class AuditAction(StrEnum):
     IMPORT_STARTED = "import_started"
     IMPORT_FAILED = "import_failed"
     ACTIVITIES_IMPORTED = "activities_imported"
+    FORUM_ADDED = "forum_added"
+    FORUM_REMOVED = "forum_removed"
     # members
     MEMBERS_MERGED = "members_merged"
     MEMBER_UNMERGED = "member_unmerged"

@@ -3,8 +3,9 @@ refreshed, segments and scores written, churn retrained.
 
 The ``import`` and ``sync`` commands and the worker's ``run_import`` and
 ``sync_discourse`` tasks call it after a successful import; batches pushed through the
-API reach it through the scheduler's ``refresh_after_activities`` job, debounced to once
-a minute per workspace (:mod:`qunyun.ingest.jobs`).
+API and scheduled forum syncs reach it through the scheduler's
+``refresh_after_activities`` job, debounced to once a minute per workspace
+(:func:`do_request_refresh`, :mod:`qunyun.ingest.jobs`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from qunyun.members.churn import do_train_churn_model
 from qunyun.members.models import ChurnModelRun
 from qunyun.members.scoring import ScoringRun, do_update_segments
 from qunyun.members.suggestions import SuggestionRun, do_find_duplicate_members
+from qunyun.scheduling.actions import do_request_run_soon
+from qunyun.scheduling.models import ScheduledRun
 from qunyun.workspaces.models import Workspace
+
+#: The scheduler's name of the job that runs :func:`do_after_import` on its own
+#: (registered in :mod:`qunyun.ingest.jobs`; named here so that actions can ask for it
+#: without importing the tasks they are called from).
+REFRESH_JOB = "refresh_after_activities"
 
 
 @dataclass
@@ -42,3 +50,9 @@ def do_after_import(workspace: Workspace, *, acting_user: User | None = None) ->
     scoring = do_update_segments(workspace)
     churn = do_train_churn_model(workspace, acting_user=acting_user)
     return FollowUp(duplicates, refresh, scoring, churn)
+
+
+def do_request_refresh(workspace: Workspace) -> ScheduledRun | None:
+    """Ask for :func:`do_after_import` of ``workspace`` at the next minute: however many
+    pushes or syncs ask before then, it runs once."""
+    return do_request_run_soon(REFRESH_JOB, workspace)

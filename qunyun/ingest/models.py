@@ -1,4 +1,5 @@
-"""One run of an importer: what was read, what was added, what went wrong."""
+"""One run of an importer (what was read, what was added, what went wrong), and the
+forums a workspace syncs on a schedule."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qunyun.scheduling.models import Schedule
 from qunyun.workspaces.models import Workspace
 
 
@@ -61,3 +63,46 @@ class ImportRun(models.Model):
         if not self.duration_seconds:
             return None
         return self.records_read / self.duration_seconds
+
+
+class Forum(models.Model):
+    """A Discourse forum synced into its workspace on a schedule (``qunyun forum add``).
+
+    The API key is kept only as a Fernet token (:mod:`qunyun.encryption`): the database,
+    a backup of it and the back office see ciphertext; no page or command shows it back.
+    """
+
+    #: One per workspace: post ids of two forums would collide (docs/import-formats.md).
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="forum", verbose_name=_("workspace")
+    )
+    base_url = models.CharField(_("forum address"), max_length=500)
+    api_username = models.CharField(_("acting user"), max_length=150, default="system")
+    api_key_sealed = models.TextField(_("API key (encrypted)"), editable=False)
+    #: The schedule that syncs it; removed with the forum. Null once an operator removed
+    #: the schedule itself (the forum is then synced only when asked).
+    schedule = models.OneToOneField(
+        Schedule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="forum",
+        verbose_name=_("schedule"),
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+
+    class Meta:
+        verbose_name = _("forum")
+        verbose_name_plural = _("forums")
+        ordering = ["workspace_id"]
+
+    def __str__(self) -> str:
+        return self.base_url

@@ -1,21 +1,27 @@
 """Reads for imports: nothing here writes.
 
-How far a queued import has come (for the import page) and how far a live forum has been
-imported (the sync's cursor).
+How far a queued import has come (for the import page), how far a live forum has been
+imported (the sync's cursor), and the forums synced on a schedule with their last and
+next run.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
 from django.db.models import BigIntegerField, Max
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from qunyun.activity.models import Activity
-from qunyun.ingest.models import ImportRun
+from qunyun.ingest.models import Forum, ImportRun
 from qunyun.ingest.platforms.discourse.mapping import SOURCE
 from qunyun.ingest.run_progress import progress_key
+from qunyun.scheduling.models import ScheduledRun
+from qunyun.scheduling.timetable import next_slot, zone_of
 from qunyun.workspaces.models import Workspace
 
 
@@ -38,3 +44,37 @@ def discourse_cursor(workspace: Workspace) -> int:
 def import_progress(run: ImportRun) -> dict[str, Any]:
     """What the import page shows while ``run`` works: records so far, rate, elapsed."""
     return cache.get(progress_key(run.pk)) or {"records": 0, "rate": 0.0, "elapsed": 0.0}
+
+
+@dataclass(frozen=True)
+class ForumView:
+    """A configured forum as the imports page and ``qunyun forum list`` show it (never
+    its key)."""
+
+    forum: Forum
+    last_run: ScheduledRun | None
+    next_due: datetime | None
+
+
+def forums_overview(workspace: Workspace | None = None) -> list[ForumView]:
+    """The forums synced on a schedule (``workspace``'s, or every workspace's), each with
+    the latest run of its schedule and its next slot."""
+    forums = Forum.objects.select_related("workspace", "schedule").order_by("workspace__slug")
+    if workspace is not None:
+        forums = forums.filter(workspace=workspace)
+    now = timezone.now()
+    views = []
+    for forum in forums:
+        schedule = forum.schedule
+        views.append(
+            ForumView(
+                forum=forum,
+                last_run=schedule.runs.order_by("-due_at", "-id").first() if schedule else None,
+                next_due=(
+                    next_slot(schedule.cron, zone_of(forum.workspace), now)
+                    if schedule is not None and schedule.enabled and schedule.cron
+                    else None
+                ),
+            )
+        )
+    return views

@@ -6,10 +6,12 @@ records the outcome (:mod:`qunyun.ingest.queued_runs`, :mod:`qunyun.members.sugg
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from qunyun.ingest.after_import import do_after_import
-from qunyun.ingest.models import ImportRun
+from qunyun.ingest.forums import ForumError, do_sync_forum
+from qunyun.ingest.models import Forum, ImportRun
 from qunyun.ingest.queued_runs import do_run_queued_import, do_run_queued_sync
 
 
@@ -25,6 +27,17 @@ def sync_discourse(import_run_id: int, api_username: str) -> str:
     """Sync the forum recorded on the run; the API key waits in the cache, not the queue."""
     run = ImportRun.objects.select_related("workspace", "started_by").get(pk=import_run_id)
     return do_run_queued_sync(run, api_username)
+
+
+@task()
+def sync_forum(workspace_id: int) -> dict[str, object]:
+    """The scheduled sync of the workspace's configured forum (``qunyun forum add``)."""
+    forum = Forum.objects.select_related("workspace").filter(workspace_id=workspace_id).first()
+    if forum is None:
+        raise ForumError(
+            _("This workspace has no forum to sync any more; add one with “qunyun forum add”.")
+        )
+    return dict(do_sync_forum(forum))
 
 
 @task()

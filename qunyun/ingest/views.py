@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from qunyun.errors import QunyunError
 from qunyun.ingest.actions import do_queue_discourse_sync, do_queue_uploaded_import
+from qunyun.ingest.forums import check_forum_access, do_add_forum, do_remove_forum
 from qunyun.ingest.interrupted import can_rerun, do_rerun_import
-from qunyun.ingest.models import ImportRun
+from qunyun.ingest.models import Forum, ImportRun
 from qunyun.ingest.platforms import PARSERS
-from qunyun.ingest.selectors import import_progress
+from qunyun.ingest.selectors import forums_overview, import_progress
 from qunyun.outbound import OutboundRefused, check_url
 from qunyun.workspaces.models import Workspace
 from qunyun.workspaces.pages import WorkspaceRequest, workspace_page
@@ -76,12 +78,25 @@ class DiscourseForm(forms.Form):
         return url
 
 
+class ScheduledForumForm(DiscourseForm):
+    """The forum this workspace syncs every 10 minutes (the same fields, its own ids)."""
+
+    prefix = "scheduled"
+
+
 @workspace_page(post=Capability.IMPORT)
 def imports(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     can_import = may(request.workspace_role, Capability.IMPORT)
     form = UploadForm()
     forum = DiscourseForm()
-    if request.method == "POST" and request.POST.get("action") == "discourse":
+    scheduled = ScheduledForumForm()
+    posted, action = request.method == "POST", request.POST.get("action", "")
+    if posted and action in ("forum_add", "forum_remove"):
+        scheduled = ScheduledForumForm(request.POST)
+        done = _change_forum(request, workspace, scheduled)
+        if done is not None:
+            return done
+    elif posted and action == "discourse":
         forum = DiscourseForm(request.POST)
         if forum.is_valid():
             run = do_queue_discourse_sync(
@@ -92,7 +107,7 @@ def imports(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
                 acting_user=request.user,
             )
             return redirect("import_run", slug=workspace.slug, run_id=run.pk)
-    elif request.method == "POST":
+    elif posted:
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             run = do_queue_uploaded_import(
@@ -110,11 +125,43 @@ def imports(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
             "workspace": workspace,
             "form": form,
             "forum": forum,
+            "scheduled_form": scheduled,
+            "forums": forums_overview(workspace),
             "runs": runs,
             "can_import": can_import,
             "nav": "imports",
         },
     )
+
+
+def _change_forum(
+    request: WorkspaceRequest, workspace: Workspace, form: ScheduledForumForm
+) -> HttpResponse | None:
+    """Add or remove the forum synced on a schedule; ``None`` shows the form's errors."""
+    if request.POST.get("action") == "forum_remove":
+        configured = Forum.objects.filter(workspace=workspace, pk=request.POST.get("forum") or 0)
+        if not configured.exists():
+            raise Http404("forum")
+        do_remove_forum(configured.get(), acting_user=request.user)
+        messages.success(request, _("The forum is no longer synced; what it imported stays."))
+        return redirect("imports", workspace.slug)
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        check_forum_access(data["url"], data["api_key"], data["api_username"])
+        do_add_forum(
+            workspace,
+            base_url=data["url"],
+            api_key=data["api_key"],
+            api_username=data["api_username"],
+            acting_user=request.user,
+        )
+    except QunyunError as error:
+        form.add_error(None, str(error))
+        return None
+    messages.success(request, _("The forum is synced every 10 minutes from now on."))
+    return redirect("imports", workspace.slug)
 
 
 @workspace_page

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from qunyun.errors import QunyunError
 from qunyun.scheduling.jobs import job_named
 from qunyun.scheduling.models import RunStatus, ScheduledRun
 
@@ -42,6 +43,8 @@ def do_run_scheduled(run: ScheduledRun) -> RunOutcome:
         kwargs["workspace_id"] = schedule.workspace_id
     try:
         result = job_named(schedule.job).task.call(**kwargs)
+    except QunyunError as error:  # its message is written for the operator, translated
+        outcome = RunOutcome(RunStatus.FAILED, None, str(error)[:2000])
     except Exception as error:  # noqa: BLE001 — any failure is the run's outcome
         outcome = RunOutcome(RunStatus.FAILED, None, f"{type(error).__name__}: {error}"[:2000])
     else:
