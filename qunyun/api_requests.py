@@ -211,7 +211,10 @@ def _schema_problem(error: dict[str, Any]) -> str:
         "datetime_type": lambda: _(DATE_OR_TIME),
         "enum": lambda: (
             _("“%(value)s” is not one of: %(allowed)s")
-            % {"value": str(error.get("input", ""))[:40], "allowed": context.get("expected", "")}
+            % {
+                "value": str(context.get("given", error.get("input", "")))[:40],
+                "allowed": context.get("expected", ""),
+            }
         ),
     }
     problem = problems.get(kind)

@@ -153,9 +153,12 @@ class MemberQueryIn(Schema):
         if value is None or value == "":
             return None
         if value not in Segment.values:
-            # pydantic's own wording lists the values with an English "or".
+            # pydantic's own wording lists the values with an English "or"; and ninja
+            # leaves the input out of its errors, so the context carries it.
             raise PydanticCustomError(
-                "enum", "unknown segment", {"expected": ", ".join(Segment.values)}
+                "enum",
+                "unknown segment",
+                {"expected": ", ".join(Segment.values), "given": str(value)[:40]},
             )
         return value
 
