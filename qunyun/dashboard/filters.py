@@ -80,7 +80,8 @@ def parse_member_filter(workspace: Workspace, query: Mapping[str, str]) -> Membe
 
     Raise :class:`InvalidFilter` naming each parameter that cannot be used.
     """
-    given = {name: query[name] for name in MemberQueryIn.model_fields if name in query}
+    # The form sends every field; an empty one means "any".
+    given = {name: query[name] for name in MemberQueryIn.model_fields if query.get(name)}
     try:
         return member_filter(workspace, MemberQueryIn.model_validate(given))
     except ValidationError as error:

@@ -100,13 +100,22 @@ class MemberOut(Schema):
 
 #: How an ISO 8601 date, or a date and time, begins.
 ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: What a time filter takes, as the OpenAPI document says it: a date or a date and time.
+DATE_OR_TIME_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "format": "date"},
+        {"type": "null"},
+    ]
+}
 
 
 class MemberQueryIn(Schema):
     """The members list's filters, as the page, its exports and the REST API take them.
 
     A time without an offset, or a bare date (its midnight), is read in the workspace's
-    time zone (dashboard/filters.py).
+    time zone (dashboard/filters.py). An empty value is refused here; the page's form,
+    which sends every field, leaves its empty ones out first.
     """
 
     q: str = Field("", description="Search by name, handle or external id")
@@ -119,40 +128,33 @@ class MemberQueryIn(Schema):
         None, ge=0, le=1, allow_inf_nan=False, description="Only members scored strictly above"
     )
     last_seen_after: datetime | None = Field(
-        None, description="Only members last seen at or after this date or time"
+        None,
+        description="Only members last seen at or after this date or time",
+        json_schema_extra=DATE_OR_TIME_SCHEMA,
     )
     last_seen_before: datetime | None = Field(
-        None, description="Only members last seen before this date or time"
+        None,
+        description="Only members last seen before this date or time",
+        json_schema_extra=DATE_OR_TIME_SCHEMA,
     )
     sort: str = Field(
         DEFAULT_MEMBER_SORT,
         description="One of " + ", ".join(MEMBER_SORTS) + "; another value sorts by -last_seen",
     )
 
-    # A page's form sends every field: an empty one means "any". (Each check says so
-    # itself: pydantic runs a field's "before" checks last-defined first.)
-    @field_validator("channel", "churn_risk_above", mode="before")
-    @classmethod
-    def _empty_is_any(cls, value: Any) -> Any:
-        return None if value == "" else value
-
     @field_validator("last_seen_after", "last_seen_before", mode="before")
     @classmethod
     def _iso_time(cls, value: Any) -> Any:
         # pydantic would also take a number as seconds since 1970 ("0.5"): a typo then
         # filters silently. Only ISO 8601 is documented, so only ISO 8601 is taken.
-        if value is None or value == "":
-            return None
-        if not (isinstance(value, str) and ISO_DATE_START.match(value)):
+        if value is not None and not (isinstance(value, str) and ISO_DATE_START.match(value)):
             raise PydanticCustomError("datetime_parsing", "not an ISO 8601 date or time")
         return value
 
     @field_validator("segment", mode="before")
     @classmethod
     def _known_segment(cls, value: Any) -> Any:
-        if value is None or value == "":
-            return None
-        if value not in Segment.values:
+        if value is not None and value not in Segment.values:
             # pydantic's own wording lists the values with an English "or"; and ninja
             # leaves the input out of its errors, so the context carries it.
             raise PydanticCustomError(

@@ -333,3 +333,28 @@ def test_the_page_keeps_the_new_filters_in_its_form_and_its_export(
     assert 'name="last_seen_after" value="2026-09-01"' in text
     assert "channel=" in link.group(1) and "churn_risk_above=0.3" in link.group(1)
     assert len(exported) - 1 == page.context["page"].paginator.count > 0
+
+
+def test_the_forms_empty_fields_mean_any_and_the_api_refuses_an_empty_value(
+    client: Any, alice: Any, imported: Workspace, bearer: dict[str, str]
+) -> None:
+    client.force_login(alice)
+    empty = dict.fromkeys(
+        [
+            "q",
+            "tag",
+            "segment",
+            "channel",
+            "churn_risk_above",
+            "last_seen_after",
+            "last_seen_before",
+        ],
+        "",
+    )
+
+    shown = page_rows(client, **empty)
+    answer = client.get("/api/v1/workspaces/acme/members", {"channel": ""}, **bearer)
+
+    assert len(shown) == Member.objects.filter(workspace=imported).count()
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == "channel: must be a whole number"
