@@ -204,8 +204,8 @@ def _schema_problem(error: dict[str, Any]) -> str:
         "float_parsing": lambda: _("must be a number"),
         "float_type": lambda: _("must be a number"),
         "finite_number": lambda: _("must be a finite number"),
-        "greater_than_equal": lambda: _("must be at least %(n)s") % {"n": context.get("ge", "?")},
-        "less_than_equal": lambda: _("must be at most %(n)s") % {"n": context.get("le", "?")},
+        "greater_than_equal": lambda: _("must be at least %(n)s") % {"n": _bound(context, "ge")},
+        "less_than_equal": lambda: _("must be at most %(n)s") % {"n": _bound(context, "le")},
         "datetime_parsing": lambda: _(DATE_OR_TIME),
         "datetime_from_date_parsing": lambda: _(DATE_OR_TIME),
         "datetime_type": lambda: _(DATE_OR_TIME),
@@ -219,6 +219,12 @@ def _schema_problem(error: dict[str, Any]) -> str:
     }
     problem = problems.get(kind)
     return problem() if problem is not None else str(error.get("msg", kind))
+
+
+def _bound(context: dict[str, Any], key: str) -> str:
+    """A limit as people write it: 1, not 1.0."""
+    value = context.get(key, "?")
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _field_location(loc: list[Any] | tuple[Any, ...]) -> list[Any]:

@@ -269,6 +269,17 @@ def test_a_filter_that_cannot_be_used_is_refused_naming_the_parameter(
     assert detail in export.content.decode()
 
 
+def test_a_bound_is_said_as_people_write_it(
+    client: Any, imported: Workspace, bearer: dict[str, str]
+) -> None:
+    answer = client.get("/api/v1/workspaces/acme/members", {"churn_risk_above": 2}, **bearer)
+
+    assert answer.json()["detail"] == "churn_risk_above: must be at most 1"
+    assert answer.json()["errors"] == [
+        {"loc": "churn_risk_above", "message": "must be at most 1", "type": "less_than_equal"}
+    ]
+
+
 def test_the_refusal_speaks_the_callers_language(
     client: Any, imported: Workspace, bearer: dict[str, str]
 ) -> None:
