@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django.http import QueryDict
@@ -99,8 +99,8 @@ def member_filter(workspace: Workspace, given: MemberQueryIn) -> MemberFilter:
             _("channel: “%(value)s” is not a channel of this community: choose one from the list.")
             % {"value": given.channel}
         )
-    after = _in_zone(given.last_seen_after, workspace)
-    before = _in_zone(given.last_seen_before, workspace)
+    after = _moment(given.last_seen_after, workspace, "last_seen_after")
+    before = _moment(given.last_seen_before, workspace, "last_seen_before")
     if after is not None and before is not None and after >= before:
         raise InvalidFilter(
             _("last_seen_after: must be earlier than last_seen_before, or nobody can match.")
@@ -117,7 +117,20 @@ def member_filter(workspace: Workspace, given: MemberQueryIn) -> MemberFilter:
     )
 
 
-def _in_zone(value: datetime | None, workspace: Workspace) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=ZoneInfo(workspace.time_zone))
+def _moment(value: datetime | None, workspace: Workspace, parameter: str) -> datetime | None:
+    """``value`` in UTC, read in the workspace's time zone when it has no offset.
+
+    In UTC because a database may not take every offset a time can be written with
+    (PostgreSQL refuses -20:58).
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(workspace.time_zone))
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidFilter(
+            _("%(parameter)s: must be a moment between the years 1 and 9999.")
+            % {"parameter": parameter}
+        ) from None

@@ -369,3 +369,32 @@ def test_the_forms_empty_fields_mean_any_and_the_api_refuses_an_empty_value(
     assert len(shown) == Member.objects.filter(workspace=imported).count()
     assert answer.status_code == 422
     assert answer.json()["detail"] == "channel: must be a whole number"
+
+
+def test_a_moment_is_compared_in_utc_whatever_its_offset(
+    client: Any, imported: Workspace, bearer: dict[str, str]
+) -> None:
+    url = "/api/v1/workspaces/acme/members"
+    # PostgreSQL takes no offset beyond ±15:59; the same moment in UTC it takes.
+    odd = client.get(url, {"last_seen_before": "2026-10-01T00:00:00-20:58"}, **bearer)
+    same = client.get(url, {"last_seen_before": "2026-10-01T20:58:00Z"}, **bearer)
+    edge = client.get(url, {"last_seen_after": "0001-01-01"}, **bearer)
+
+    assert odd.status_code == 200
+    assert odd.json() == same.json()
+    assert edge.status_code == 400
+    assert edge.json() == {
+        "detail": "last_seen_after: must be a moment between the years 1 and 9999.",
+        "code": "invalid_filter",
+    }
+
+
+def test_a_channel_id_beyond_any_database_integer_is_no_channel(
+    client: Any, imported: Workspace, bearer: dict[str, str]
+) -> None:
+    answer = client.get(
+        "/api/v1/workspaces/acme/members", {"channel": str(2**70), "limit": 1}, **bearer
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "invalid_filter"
