@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from io import BytesIO
 from typing import Any
 
@@ -26,6 +26,7 @@ import orjson
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja.errors import ValidationError
 from ninja.parser import Parser
 
@@ -168,6 +169,12 @@ class ApiParser(Parser):
             raise ValueError(error.message) from None
 
 
+#: What a date or time parameter takes (translated where it is said).
+DATE_OR_TIME = gettext_noop(
+    "must be a date (2026-03-01) or a date and time in ISO 8601 (2026-03-01T08:00:00+08:00)"
+)
+
+
 #: Translated words for the schema faults the API's inputs can have (pydantic's types).
 def _schema_problem(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
@@ -194,9 +201,30 @@ def _schema_problem(error: dict[str, Any]) -> str:
         "dict_type": lambda: _("must be a JSON object"),
         "model_attributes_type": lambda: _("must be a JSON object"),
         "list_type": lambda: _("must be a list"),
+        "float_parsing": lambda: _("must be a number"),
+        "float_type": lambda: _("must be a number"),
+        "finite_number": lambda: _("must be a finite number"),
+        "greater_than_equal": lambda: _("must be at least %(n)s") % {"n": _bound(context, "ge")},
+        "less_than_equal": lambda: _("must be at most %(n)s") % {"n": _bound(context, "le")},
+        "datetime_parsing": lambda: _(DATE_OR_TIME),
+        "datetime_from_date_parsing": lambda: _(DATE_OR_TIME),
+        "datetime_type": lambda: _(DATE_OR_TIME),
+        "enum": lambda: (
+            _("“%(value)s” is not one of: %(allowed)s")
+            % {
+                "value": str(context.get("given", error.get("input", "")))[:40],
+                "allowed": context.get("expected", ""),
+            }
+        ),
     }
     problem = problems.get(kind)
     return problem() if problem is not None else str(error.get("msg", kind))
+
+
+def _bound(context: dict[str, Any], key: str) -> str:
+    """A limit as people write it: 1, not 1.0."""
+    value = context.get(key, "?")
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _field_location(loc: list[Any] | tuple[Any, ...]) -> list[Any]:
@@ -209,16 +237,28 @@ def _field_location(loc: list[Any] | tuple[Any, ...]) -> list[Any]:
     return parts
 
 
+def schema_faults(errors: Iterable[Any]) -> list[dict[str, str]]:
+    """pydantic's errors as ``{loc, message, type}``, each message translated."""
+    return [
+        {
+            "loc": json_path(_field_location(item.get("loc", ()))),
+            "message": _schema_problem(item),
+            "type": item.get("type", ""),
+        }
+        for item in errors
+    ]
+
+
+def faults_text(faults: list[dict[str, str]]) -> str:
+    """``activities[0].evil: unknown field; …`` — each fault after the place it is in."""
+    text = "; ".join(f"{f['loc']}: {f['message']}" if f["loc"] else f["message"] for f in faults)
+    return text or _("The request is invalid.")
+
+
 def validation_error_response(error: ValidationError) -> JsonResponse:
     """422 with each fault named: ``{"detail": "activities[0].evil: unknown field; …"}``."""
-    faults = []
-    for item in error.errors:
-        place = json_path(_field_location(item.get("loc", ())))
-        faults.append(
-            {"loc": place, "message": _schema_problem(item), "type": item.get("type", "")}
-        )
-    detail = "; ".join(f"{f['loc']}: {f['message']}" if f["loc"] else f["message"] for f in faults)
-    return error_response(422, detail or _("The request is invalid."), errors=faults)
+    faults = schema_faults(error.errors)
+    return error_response(422, faults_text(faults), errors=faults)
 
 
 def server_error_response(request: HttpRequest, error: Exception) -> JsonResponse:

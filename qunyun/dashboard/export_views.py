@@ -95,9 +95,9 @@ def _table(
 ) -> tuple[Table, dict[str, Any], int]:
     """The table to export, the filters it was cut with, and how many rows it has."""
     if table == "members":
-        member_filter = parse_member_filter(request.GET)
+        member_filter = parse_member_filter(workspace, request.GET)
         members = member_list(workspace, member_filter)
-        return member_table(members), asdict(member_filter), members.count()
+        return member_table(members), member_filter.as_query(), members.count()
     overview_filter = parse_overview_filter(workspace, request.GET)
     kpis = workspace_kpis(
         workspace, period=overview_filter.period, channel_id=overview_filter.channel_id

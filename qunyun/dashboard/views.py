@@ -218,14 +218,13 @@ def members(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     status = 200
     filter_error = ""
     try:
-        filters = parse_member_filter(request.GET)
+        filters = parse_member_filter(workspace, request.GET)
     except InvalidFilter as exc:
         filters, filter_error, status = MemberFilter(), str(exc), 400
     page = Paginator(member_list_rows(workspace, filters), MEMBERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     page.object_list = with_platforms_and_tags(list(page.object_list))
-    export_query = {"q": filters.query, "tag": filters.tag, "segment": filters.segment}
     context = {
         "workspace": workspace,
         "page": page,
@@ -233,9 +232,8 @@ def members(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         "filter_error": filter_error,
         "tags": workspace_tags(workspace),
         "segments": Segment.choices,
-        "export_query": urlencode(
-            {key: value for key, value in export_query.items() if value} | {"sort": filters.sort}
-        ),
+        "channels": workspace_channels(workspace),
+        "export_query": urlencode(filters.as_query()),
         "nav": "members",
     }
     template = "dashboard/members.html"

@@ -42,7 +42,24 @@ def churn_problem_text(run: ChurnModelRun) -> str:
 
 def churn_reason_sentences(reasons: list[dict[str, Any]]) -> list[str]:
     """Each stored reason ({"feature", "value", …}) as a sentence, in the active language."""
-    return [s for s in (_reason_sentence(r) for r in reasons or []) if s]
+    return [reason["text"] for reason in churn_reasons_said(reasons)]
+
+
+def churn_reasons_said(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored reasons that can be said, each with its ``text`` in the active language
+    (the REST API's form: the same sentences as the pages, beside the feature and value)."""
+    said = []
+    for reason in reasons or []:
+        text = _reason_sentence(reason)
+        if text:
+            said.append(
+                {
+                    "feature": reason.get("feature", ""),
+                    "value": reason.get("value", 0),
+                    "text": text,
+                }
+            )
+    return said
 
 
 def _reason_sentence(reason: dict[str, Any]) -> str:

@@ -46,16 +46,43 @@ MEMBER_SEGMENTS = frozenset(Segment.values)
 
 @dataclass(frozen=True)
 class MemberFilter:
+    """What the members list is narrowed to: the page, its exports and the REST API alike.
+
+    ``channel_id`` keeps members with any activity in that channel; ``churn_risk_above``
+    those scored strictly above it (members not scored yet never match); the two times
+    bound ``last_seen_at`` as a half-open range: ``last_seen_after`` ≤ it <
+    ``last_seen_before``. The caller has checked every value (dashboard/filters.py).
+    """
+
     query: str = ""
     tag: str = ""
     sort: str = DEFAULT_MEMBER_SORT
     segment: str = ""
+    channel_id: int | None = None
+    churn_risk_above: float | None = None
+    last_seen_after: datetime | None = None
+    last_seen_before: datetime | None = None
+
+    def as_query(self) -> dict[str, str]:
+        """The query-string form of the filters that are set (export links, audit rows)."""
+        values: dict[str, object] = {
+            "q": self.query,
+            "tag": self.tag,
+            "segment": self.segment,
+            "channel": self.channel_id,
+            "churn_risk_above": self.churn_risk_above,
+            "last_seen_after": self.last_seen_after and self.last_seen_after.isoformat(),
+            "last_seen_before": self.last_seen_before and self.last_seen_before.isoformat(),
+        }
+        query = {key: str(value) for key, value in values.items() if value not in ("", None)}
+        return query | {"sort": self.sort}
 
 
 def member_list(workspace: Workspace, filters: MemberFilter) -> QuerySet[Member]:
-    """Members of ``workspace`` matching the search text, tag and segment, in the chosen order.
+    """Members of ``workspace`` matching ``filters``, in the chosen order.
 
-    The same queryset feeds the page (one page of it) and the exports (all of it).
+    The one query behind the members page (one page of it), its exports (all of it) and
+    the REST API's members list (one page of it).
     """
     members = Member.objects.filter(workspace=workspace)
     if filters.query:
@@ -70,6 +97,16 @@ def member_list(workspace: Workspace, filters: MemberFilter) -> QuerySet[Member]
         members = members.filter(tags__workspace=workspace, tags__name=filters.tag)
     if filters.segment:
         members = members.filter(segment=filters.segment)
+    if filters.channel_id is not None:
+        members = members.filter(
+            Exists(Activity.objects.filter(member=OuterRef("pk"), channel_id=filters.channel_id))
+        )
+    if filters.churn_risk_above is not None:
+        members = members.filter(churn_risk__gt=filters.churn_risk_above)
+    if filters.last_seen_after is not None:
+        members = members.filter(last_seen_at__gte=filters.last_seen_after)
+    if filters.last_seen_before is not None:
+        members = members.filter(last_seen_at__lt=filters.last_seen_before)
     ordering = MEMBER_SORTS.get(filters.sort, MEMBER_SORTS[DEFAULT_MEMBER_SORT])
     return members.order_by(*ordering).prefetch_related("tags", "identities")
 

@@ -131,7 +131,7 @@ def test_members_list_filters_by_segment_and_sorts_by_score_and_churn_risk(
     assert "Core (KOC)" in html
     assert "segment=core" in html  # the export links keep the filter
     assert unknown.status_code == 400
-    assert "“vip” is not a segment" in unknown.content.decode()
+    assert "segment: “vip” is not one of: new, active, core" in unknown.content.decode()
 
 
 def test_member_profile_shows_identities_tags_and_timeline(client, alice, community) -> None:

@@ -221,6 +221,7 @@ def test_each_page_allows_or_denies_each_role_as_documented(
 
 API_CALLS: dict[str, Callable[[Community], tuple[str, str, dict[str, Any] | None]]] = {
     "kpis": lambda c: ("GET", f"/api/v1/workspaces/{c.workspace.slug}/kpis", None),
+    "channels": lambda c: ("GET", f"/api/v1/workspaces/{c.workspace.slug}/channels", None),
     "members": lambda c: ("GET", f"/api/v1/workspaces/{c.workspace.slug}/members", None),
     "member": lambda c: (
         "GET",
