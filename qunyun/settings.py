@@ -370,6 +370,9 @@ LOGIN_FAILURE_WINDOW_SECONDS = env_int("QUNYUN_LOGIN_FAILURE_WINDOW_SECONDS", 18
 # The largest request body the API reads (docs/api.md): 10,000 activities with
 # 200-character texts are about 3.3 MB.
 API_MAX_BODY_BYTES = env_int("QUNYUN_API_MAX_BODY_MB", 16, minimum=1) * 1024 * 1024
+# The most rows one page of a listing gives (``limit``): a bigger one is refused, so one
+# request cannot ask a large community for every member at once.
+NINJA_PAGINATION_MAX_LIMIT = 1000
 # Outbound requests (forum syncs, later every channel) never reach loopback, private,
 # link-local or reserved addresses unless listed here: hosts or CIDRs, comma-separated.
 OUTBOUND_ALLOW = env_outbound_allow("QUNYUN_OUTBOUND_ALLOW")

@@ -227,6 +227,12 @@ def test_the_list_is_paged_with_limit_and_offset(
     assert second["count"] == len(everyone) > 40
     assert [m["id"] for m in second["items"]] == everyone[20:40]
 
+    too_many = client.get("/api/v1/workspaces/acme/members", {"limit": 1001}, **bearer)
+    assert too_many.status_code == 422
+    assert "limit" in str(too_many.json()), too_many.json()
+    at_most = client.get("/api/v1/workspaces/acme/members", {"limit": 1000}, **bearer)
+    assert at_most.status_code == 200 and len(at_most.json()["items"]) == len(everyone)
+
 
 @pytest.mark.parametrize(
     ("query", "status", "detail"),
