@@ -44,6 +44,16 @@ print(run.status, run.activities_added)
 """
 
 
+#: Queues a task that runs for 3 s.
+TAKE_TIME = """
+import os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qunyun.settings")
+django.setup()
+from qunyun.scheduling.tests.jobs_for_tests import take_time
+take_time.enqueue(3)
+"""
+
+
 def upload(env: dict[str, str]) -> subprocess.Popen[str]:
     """The upload of the fixture, running; it ends with the run's status and activities."""
     return subprocess.Popen(
@@ -127,6 +137,45 @@ def test_the_worker_outlives_sqlites_write_lock_held_for_15_seconds(
         assert con.execute("SELECT status FROM django_tasks_database_dbtaskresult").fetchall() == [
             ("SUCCESSFUL",)
         ]
+
+
+@pytest.mark.once
+def test_a_task_that_ends_while_the_database_is_locked_keeps_its_outcome(
+    tmp_path: Path, worker_started: list[subprocess.Popen[str]]
+) -> None:
+    data_dir = tmp_path / "data"
+    with database_env("sqlite", data_dir, "unused") as env:
+        qunyun(env, "migrate", "--verbosity", "0")
+        worker = start_worker(env | {"QUNYUN_SQLITE_BUSY_TIMEOUT_SECONDS": "1"}, worker_started)
+        database = data_dir / "qunyun.sqlite3"
+        subprocess.run(
+            [sys.executable, "-c", TAKE_TIME], env=env, check=True, timeout=120,
+            capture_output=True,
+        )  # fmt: skip
+
+        def statuses() -> list[str]:
+            with sqlite3.connect(database) as con:
+                rows = con.execute("SELECT status FROM django_tasks_database_dbtaskresult")
+                return [status for (status,) in rows]
+
+        deadline = time.monotonic() + 60
+        while statuses() != ["RUNNING"]:
+            assert worker.poll() is None and time.monotonic() < deadline, "the task never ran"
+            time.sleep(0.1)
+        lock = sqlite3.connect(database, isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")  # the task ends 3 s into these 8 s
+        time.sleep(8)
+        assert worker.poll() is None, "the worker died writing the task's outcome"
+        lock.execute("ROLLBACK")
+        lock.close()
+        deadline = time.monotonic() + 60
+        while statuses() == ["RUNNING"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert statuses() == ["SUCCESSFUL"]
+        assert worker.poll() is None
+        worker.terminate()
+        log = worker.communicate(timeout=30)[0]
+    assert "could not record a task's success (OperationalError: database is locked)" in log
 
 
 def test_the_worker_outlives_postgresql_dropping_its_connections(
