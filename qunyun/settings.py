@@ -57,6 +57,23 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_redis_url(name: str, default: str) -> str:
+    """A Redis server's URL: ``redis://``, ``rediss://`` (TLS) or ``unix://``."""
+    from urllib.parse import urlsplit
+
+    value = os.environ.get(name) or default
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 — reading it checks the port
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} is not a URL: {value!r}") from None
+    if parts.scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"{name} must start with redis://, rediss:// or unix://, not {value!r}"
+        )
+    return value
+
+
 def env_outbound_allow(name: str) -> list[str]:
     """Hosts and networks (CIDR) outbound requests may reach although they are internal."""
     import ipaddress
@@ -180,6 +197,11 @@ TEMPLATES = [
     },
 ]
 
+# SQLite has one write lock: a writer waits this long for it before "database is locked"
+# (the task worker then backs off and tries again, docs/scheduling.md). A web upload made
+# while an import holds the lock waits instead of failing.
+SQLITE_BUSY_TIMEOUT_SECONDS = env_int("QUNYUN_SQLITE_BUSY_TIMEOUT_SECONDS", 30, minimum=1)
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("QUNYUN_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'qunyun.sqlite3'}",
@@ -188,12 +210,12 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dashboard read while an import writes; IMMEDIATE avoids
-    # "database is locked" when two writers race for the lock.
+    # "database is locked" when two writers race for the lock; ``timeout`` is SQLite's
+    # busy timeout, set as the connection opens (before the PRAGMAs, which may wait too).
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
-        ),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -239,16 +261,36 @@ WHITENOISE_USE_FINDERS = True  # serve straight from the installed packages, no 
 
 # Background work (DESIGN.md §4): Django's Tasks API, stored in the database by default
 # so that one machine needs no other server; `qunyun serve` starts a worker beside the web
-# server, or run `qunyun db_worker` yourself.
-TASKS_BACKEND = env_choice("QUNYUN_TASKS_BACKEND", "database", {"database", "immediate"})
-TASKS = {
+# server, or run `qunyun worker` yourself. ``rq`` queues on Redis (QUNYUN_REDIS_URL) for
+# workers on many machines (`qunyun rq_worker`; docs/scheduling.md); it needs the ``rq``
+# extra.
+TASKS_BACKEND = env_choice("QUNYUN_TASKS_BACKEND", "database", {"database", "immediate", "rq"})
+TASKS: dict[str, dict[str, object]] = {
     "default": {
         "BACKEND": {
             "database": "django_tasks_db.backend.DatabaseBackend",
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "rq": "django_tasks_rq.RQBackend",
         }[TASKS_BACKEND]
     }
 }
+REDIS_URL = env_redis_url("QUNYUN_REDIS_URL", "redis://127.0.0.1:6379/0")
+if TASKS_BACKEND == "rq":
+    import importlib.util
+
+    if importlib.util.find_spec("django_tasks_rq") is None:
+        raise ImproperlyConfigured(
+            "QUNYUN_TASKS_BACKEND=rq needs django-tasks-rq: pip install 'qunyun[rq]'"
+        )
+    INSTALLED_APPS.append("django_rq")
+    # An import of a large export takes longer than RQ's default of 3 minutes a job.
+    RQ_QUEUES = {
+        "default": {
+            "URL": REDIS_URL,
+            "DEFAULT_TIMEOUT": env_int("QUNYUN_RQ_JOB_TIMEOUT_SECONDS", 6 * 3600, minimum=1),
+        }
+    }
+    TASKS["default"]["QUEUES"] = ["default"]
 
 # A cache every process on this machine shares (the web server and the task worker):
 # import progress and computed KPIs live here.

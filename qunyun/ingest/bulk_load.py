@@ -24,7 +24,7 @@ DEFER_INDEXES_AFTER = 50_000
 def wait_for_other_imports() -> Iterator[None]:
     """On SQLite an import holds the one write lock for its whole transaction; a second
     import started meanwhile waits for it (up to ``settings.IMPORT_LOCK_WAIT_SECONDS``, an
-    hour by default) instead of failing after the usual 10 s."""
+    hour by default) instead of failing after the usual ``SQLITE_BUSY_TIMEOUT_SECONDS``."""
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
         return

@@ -42,7 +42,7 @@ def start_beating(role: str) -> threading.Event:
             try:
                 do_beat(role)
             except DatabaseError:
-                logger.warning("%s heartbeat skipped: the database is busy", role)
+                logger.warning("%s heartbeat skipped: the database is busy or unreachable", role)
             finally:
                 close_old_connections()
             stop.wait(BEAT_SECONDS)

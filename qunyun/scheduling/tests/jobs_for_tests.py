@@ -1,6 +1,8 @@
-"""Jobs the scheduler's tests run: one that counts, one that fails."""
+"""Jobs the scheduler's tests run: one that counts, one that fails; a task that takes its time."""
 
 from __future__ import annotations
+
+import time
 
 from django_tasks import task
 
@@ -10,6 +12,13 @@ from qunyun.scheduling.jobs import Job, register_job
 @task()
 def count_workspace(workspace_id: int, note: str = "") -> dict[str, object]:
     return {"workspace_id": workspace_id, "note": note}
+
+
+@task()
+def take_time(seconds: float) -> str:
+    """A task that is still running when the test takes the database's write lock."""
+    time.sleep(seconds)
+    return "done"
 
 
 @task()

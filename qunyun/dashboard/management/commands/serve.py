@@ -2,9 +2,10 @@
 
 By default the production server: gunicorn with several worker processes (DEBUG stays
 off unless QUNYUN_DEBUG says otherwise; static files come through WhiteNoise). ``--dev``
-runs Django's development server instead. The task worker (``qunyun worker``) and the
-scheduler (``qunyun scheduler``) are watched: one that exits — a crash, a kill — is
-started again within seconds, so uploads and scheduled runs never wait on a dead process.
+runs Django's development server instead. The task worker (``qunyun worker``, or
+``qunyun rq_worker`` when tasks queue on Redis) and the scheduler (``qunyun scheduler``)
+are watched: one that exits — a crash, a kill — is started again within seconds, so
+uploads and scheduled runs never wait on a dead process.
 """
 
 from __future__ import annotations
@@ -41,10 +42,10 @@ def _stop_on_sigterm() -> None:
 class Helpers:
     """The background processes beside the web server, started again when one exits."""
 
-    COMMANDS = {
-        "worker": ["worker", "--interval", "0.5", "--no-reload"],
-        "scheduler": ["scheduler"],
-    }
+    #: The task worker of each tasks backend that has one (``immediate`` runs in the
+    #: request), and the scheduler.
+    WORKERS = {"database": ["worker", "--interval", "0.5", "--no-reload"], "rq": ["rq_worker"]}
+    COMMANDS = {"worker": WORKERS.get(settings.TASKS_BACKEND, []), "scheduler": ["scheduler"]}
 
     def __init__(self, names: list[str], write: Any) -> None:
         self.write = write
@@ -128,7 +129,7 @@ class Command(BaseCommand):
         run_startup_checks()  # runs a killed process left running are marked interrupted
         _stop_on_sigterm()
         names = []
-        if not options["no_worker"] and settings.TASKS_BACKEND == "database":
+        if not options["no_worker"] and settings.TASKS_BACKEND in Helpers.WORKERS:
             names.append("worker")  # imports uploaded in the browser run there
         if not options["no_scheduler"]:
             names.append("scheduler")
