@@ -83,6 +83,21 @@ def test_rq_worker_refuses_when_tasks_queue_in_the_database() -> None:
         call_command("rq_worker")
 
 
+def test_the_database_worker_points_to_the_rq_worker_when_tasks_queue_on_redis(
+    tmp_path: Path,
+) -> None:
+    with database_env("sqlite", tmp_path / "data", "unused") as env:
+        env |= {"QUNYUN_TASKS_BACKEND": "rq", "QUNYUN_REDIS_URL": "redis://127.0.0.1:6379/15"}
+        qunyun(env, "migrate", "--verbosity", "0")
+        done = subprocess.run(
+            [sys.executable, "-m", "qunyun", "worker"], env=env, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert "run “qunyun rq_worker” instead of “qunyun worker”" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize("url", ["redis://cache:6379/2", "rediss://:secret@cache:6380/0"])
 def test_a_redis_url_is_taken_as_given(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("QUNYUN_REDIS_URL", url)

@@ -10,8 +10,10 @@ work is being done. ``qunyun serve`` starts this one.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django.utils.translation import gettext as _
@@ -24,6 +26,19 @@ from qunyun.scheduling.surviving_worker import SurvivingWorker, patiently
 
 class Command(DbWorkerCommand):
     help = "Run background tasks (imports, syncs, scheduled runs) until stopped."
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        # Before db_worker's parser, which would only say the backend is "not a database
+        # backend".
+        if settings.TASKS_BACKEND == "rq":
+            self.stderr.write(
+                _(
+                    "The tasks are queued on Redis (QUNYUN_TASKS_BACKEND=rq): run "
+                    "“qunyun rq_worker” instead of “qunyun worker”."
+                )
+            )
+            sys.exit(2)
+        super().run_from_argv(argv)
 
     def handle(self, *args: Any, **options: Any) -> None:
         # db_worker's own handle, with the surviving loop in place of its Worker.
