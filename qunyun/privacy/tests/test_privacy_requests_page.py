@@ -230,3 +230,20 @@ def test_requests_of_another_workspace_are_out_of_reach(
     assert Member.objects.filter(pk=theirs.pk).exists()
     assert "Rival person" not in client.get(PAGE).content.decode()
     assert log(client, theirs, RequestKind.EXPORT, Law.PIPL, "2026-12-01").status_code == 400
+
+
+def test_a_members_profile_leads_to_a_request_for_them(
+    client: Any, alice: Any, django_user_model: Any, workspace: Workspace, zhou: Member
+) -> None:
+    client.force_login(alice)
+    profile = client.get(f"/w/acme/members/{zhou.pk}/").content.decode()
+    assert f'href="/w/acme/privacy/?member={zhou.pk}" data-privacy-request' in profile
+    form = client.get(PAGE, {"member": zhou.pk}).content.decode()
+    assert f'name="member" value="{zhou.pk}"' in form
+
+    from qunyun.team.actions import do_add_workspace_member
+
+    operator = django_user_model.objects.create_user("op", password="op-password-1234")
+    do_add_workspace_member(workspace, operator, "operator")
+    client.force_login(operator)
+    assert "data-privacy-request" not in client.get(f"/w/acme/members/{zhou.pk}/").content.decode()
