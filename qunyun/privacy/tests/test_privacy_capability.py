@@ -4,6 +4,9 @@ the privacy-requests page, the API, and the CLI acting for a user (``--user``)."
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,6 @@ from qunyun.ingest.pipeline import do_import_records
 from qunyun.members.models import Member
 from qunyun.privacy.actions import do_erase_member, do_export_member
 from qunyun.privacy.errors import PrivacyRefused
-from qunyun.privacy.management.commands.privacy import Command as PrivacyCommand
 from qunyun.privacy.models import Law, RequestKind
 from qunyun.privacy.requests import do_log_privacy_request
 from qunyun.team.actions import do_add_workspace_member, do_create_api_token
@@ -150,32 +152,68 @@ def test_an_owners_analyst_token_may_not_erase(
 
 
 @pytest.mark.parametrize("role", WITHOUT_PRIVACY)
-def test_the_cli_refuses_a_user_without_privacy_in_one_line(
-    django_user_model: Any,
-    workspace: Workspace,
-    member: Member,
-    role: str,
-    tmp_path: Path,
-    capsys: Any,
+def test_the_cli_refuses_a_user_without_privacy(
+    django_user_model: Any, workspace: Workspace, member: Member, role: str, tmp_path: Path
 ) -> None:
     teammate(django_user_model, workspace, role)
     out = tmp_path / "data.json"
-    argv = ["qunyun", "privacy", "export", "--workspace", "acme", "--member", str(member.pk),
-            "--out", str(out), "--user", role]  # fmt: skip
-    with pytest.raises(SystemExit) as stopped:
-        PrivacyCommand().run_from_argv(argv)
-    assert stopped.value.code == 1
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert lines == [
-        f"CommandError: {role} is {Role(role).label} in workspace “acme”: only owners and "
-        "admins export or erase members' data."
-    ]
+    with pytest.raises(CommandError) as refused:
+        call_command("privacy", "export", "--workspace", "acme", "--member", str(member.pk),
+                     "--out", str(out), "--user", role)  # fmt: skip
+    assert str(refused.value) == (
+        f"{role} is {Role(role).label} in workspace “acme”: only owners and admins export "
+        "or erase members' data."
+    )
+    assert refused.value.returncode == 1
     assert not out.exists()
     # The erasure refuses before it asks anything (there is no one to answer here).
     with pytest.raises(CommandError, match="only owners and admins"):
         call_command("privacy", "erase", "--workspace", "acme", "--member", str(member.pk),
                      "--user", role)  # fmt: skip
     assert Member.objects.filter(pk=member.pk).exists()
+    assert not AuditEvent.objects.filter(action__in=["member_data_exported", "member_erased"])
+
+
+@pytest.mark.once
+def test_the_real_command_stops_in_one_line_with_a_non_zero_status(tmp_path: Path) -> None:
+    """``python -m qunyun privacy … --user`` as an operator types it, on its own database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUNYUN_")}
+    env |= {"QUNYUN_DATA_DIR": str(tmp_path / "cli"), "QUNYUN_LANGUAGE": "en"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "qunyun", *args],
+            env=env, capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
+
+    assert run("migrate", "-v0").returncode == 0
+    seeded = run("shell", "-c", SEED)
+    assert seeded.returncode == 0, seeded.stderr
+    member_id = seeded.stdout.strip().splitlines()[-1]
+    out = tmp_path / "data.json"
+    export = ["privacy", "export", "--workspace", "acme", "--member", member_id, "--out", str(out)]
+
+    refused = run(*export, "--user", "olga")
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        "CommandError: olga is Operator in workspace “acme”: only owners and admins export "
+        "or erase members' data."
+    ]
+    assert not out.exists()
+    done = run(*export, "--user", "owen")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["member"]["display_name"] == "Zhou"
+
+
+SEED = """
+from django.contrib.auth.models import User
+from qunyun.members.models import Member
+from qunyun.team.actions import do_add_workspace_member, do_get_or_create_workspace
+workspace = do_get_or_create_workspace("acme")
+for name, role in (("olga", "operator"), ("owen", "owner")):
+    do_add_workspace_member(workspace, User.objects.create_user(name), role)
+print(Member.objects.create(workspace=workspace, display_name="Zhou").pk)
+"""
 
 
 def test_the_cli_acts_for_an_owner_and_names_them_in_the_audit_log(
