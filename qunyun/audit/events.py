@@ -41,6 +41,7 @@ class AuditAction(StrEnum):
     RETENTION_POLICY_CHANGED = "retention_policy_changed"
     PRIVACY_REQUEST_LOGGED = "privacy_request_logged"
     PRIVACY_REQUEST_COMPLETED = "privacy_request_completed"
+    PRIVACY_REQUEST_CLOSED = "privacy_request_closed"
     WORKSPACE_PSEUDONYMIZED_EXPORT = "workspace_pseudonymized_export"
     # the scheduler
     SCHEDULE_ADDED = "schedule_added"

@@ -31,7 +31,7 @@ from qunyun.audit.models import AuditEvent
 from qunyun.ingest.models import ImportRun
 from qunyun.members.models import Identity, Member
 from qunyun.privacy.errors import PrivacyRefused, PrivacyRequestError
-from qunyun.privacy.models import PrivacyRequest
+from qunyun.privacy.models import PrivacyRequest, RequestKind
 from qunyun.privacy.selectors import member_data, plain_value
 from qunyun.spreadsheets import csv_document
 from qunyun.workspaces.access import role_of
@@ -133,24 +133,11 @@ def do_erase_member(
 def _erase_rows(workspace: Workspace, member: Member, acting_user: User | None) -> Erasure:
     if member.workspace_id != workspace.pk:
         raise PermissionError("member of another workspace")
-    personal = _personal_strings(member)
-    redacted = 0
-    for event in AuditEvent.objects.filter(workspace=workspace).only("id", "params", "target"):
-        params, target = _redact(event.params, personal), _redact(event.target, personal)
-        if params != event.params or target != event.target:
-            AuditEvent.objects.filter(pk=event.pk).update(params=params, target=target)
-            redacted += 1
-    for run in ImportRun.objects.filter(workspace=workspace).only("id", "errors"):
-        errors = _redact(run.errors, personal)
-        if errors != run.errors:
-            ImportRun.objects.filter(pk=run.pk).update(errors=errors)
-    for request in PrivacyRequest.objects.filter(workspace=workspace).exclude(note=""):
-        note = _redact(request.note, personal)
-        if note != request.note:
-            PrivacyRequest.objects.filter(pk=request.pk).update(note=note)
+    redacted = _redact_everywhere(workspace, _personal_strings(member))
     activities = Activity.objects.filter(workspace=workspace, member=member).delete()[0]
     identities = Identity.objects.filter(workspace=workspace, member=member).delete()[0]
     member_id = member.pk
+    _close_erasure_requests(member, acting_user, activities=activities, identities=identities)
     member.delete()
     SnapshotState.objects.filter(workspace=workspace).update(needs_rebuild=True)
     record_event(
@@ -162,6 +149,48 @@ def _erase_rows(workspace: Workspace, member: Member, acting_user: User | None) 
         identities=identities,
     )
     return Erasure(member_id, activities, identities, redacted)
+
+
+def _redact_everywhere(workspace: Workspace, personal: set[str]) -> int:
+    """Replace ``personal`` values in the audit log, import errors and request notes;
+    returns how many audit events changed."""
+    redacted = 0
+    for event in AuditEvent.objects.filter(workspace=workspace).only("id", "params", "target"):
+        params, target = _redact(event.params, personal), _redact(event.target, personal)
+        if params != event.params or target != event.target:
+            AuditEvent.objects.filter(pk=event.pk).update(params=params, target=target)
+            redacted += 1
+    for run in ImportRun.objects.filter(workspace=workspace).only("id", "errors"):
+        errors = _redact(run.errors, personal)
+        if errors != run.errors:
+            ImportRun.objects.filter(pk=run.pk).update(errors=errors)
+    for request in PrivacyRequest.objects.filter(workspace=workspace).exclude(
+        note="", closed_reason=""
+    ):
+        note, reason = _redact(request.note, personal), _redact(request.closed_reason, personal)
+        if (note, reason) != (request.note, request.closed_reason):
+            PrivacyRequest.objects.filter(pk=request.pk).update(note=note, closed_reason=reason)
+    return redacted
+
+
+def _close_erasure_requests(member: Member, acting_user: User | None, **counts: int) -> None:
+    """The member's open erasure requests are answered by this erasure, whichever way it
+    came (the privacy page, the API, the CLI, the retention purge)."""
+    now = timezone.now()
+    for request in PrivacyRequest.objects.filter(
+        member=member, kind=RequestKind.ERASE, done_at__isnull=True
+    ):
+        PrivacyRequest.objects.filter(pk=request.pk).update(done_at=now, done_by=acting_user)
+        record_event(
+            AuditAction.PRIVACY_REQUEST_COMPLETED,
+            workspace=member.workspace,
+            actor=acting_user,
+            target=f"privacy_request:{request.pk}",
+            member=request.member_number,
+            kind=request.kind,
+            law=request.law,
+            **counts,
+        )
 
 
 def _rebuild_without_them(workspace: Workspace) -> None:

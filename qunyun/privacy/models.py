@@ -56,6 +56,8 @@ class PrivacyRequest(models.Model):
     )
     logged_at = models.DateTimeField(_("logged at"), default=timezone.now)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    #: Why the request was closed without an answer (empty: it was answered).
+    closed_reason = models.CharField(_("closed because"), max_length=200, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

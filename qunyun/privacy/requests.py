@@ -119,9 +119,42 @@ def do_answer_export_request(
 @transaction.atomic
 def do_answer_erasure_request(request: PrivacyRequest, *, acting_user: User | None) -> Erasure:
     """Erase the member of an erasure request (audited as ``member_erased``; the
-    snapshot is rebuilt after the commit); the request is marked done."""
+    snapshot is rebuilt after the commit); the erasure marks the request done, with
+    any other open erasure request of the same member."""
     require_privacy(request.workspace, acting_user)
     member = _open_request_for(request, RequestKind.ERASE)
     erasure = do_erase_member(request.workspace, member, acting_user=acting_user)
-    _mark_done(request, acting_user, activities=erasure.activities, identities=erasure.identities)
+    request.refresh_from_db()
     return erasure
+
+
+@transaction.atomic
+def do_close_privacy_request(
+    request: PrivacyRequest, reason: str, *, acting_user: User | None
+) -> None:
+    """Close an open request without answering it — withdrawn, the requester's identity
+    not verified, the member gone — saying why (audited as ``privacy_request_closed``)."""
+    require_privacy(request.workspace, acting_user)
+    reason = reason.strip()
+    if not reason:
+        raise PrivacyRequestError(_("Say why the request is closed without an answer."))
+    locked = PrivacyRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.done_at is not None:
+        raise PrivacyRequestError(
+            _("Request %(id)d was already answered on %(date)s.")
+            % {"id": request.pk, "date": timezone.localtime(locked.done_at).strftime("%Y-%m-%d")}
+        )
+    now = timezone.now()
+    PrivacyRequest.objects.filter(pk=request.pk).update(
+        done_at=now, done_by=acting_user, closed_reason=reason[:200]
+    )
+    record_event(
+        AuditAction.PRIVACY_REQUEST_CLOSED,
+        workspace=request.workspace,
+        actor=acting_user,
+        target=f"privacy_request:{request.pk}",
+        member=request.member_number,
+        kind=request.kind,
+        law=request.law,
+        reason=reason[:200],
+    )

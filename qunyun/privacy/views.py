@@ -18,6 +18,7 @@ from qunyun.privacy.models import PrivacyRequest
 from qunyun.privacy.requests import (
     do_answer_erasure_request,
     do_answer_export_request,
+    do_close_privacy_request,
     do_log_privacy_request,
 )
 from qunyun.privacy.selectors import get_privacy_request, member_data_xlsx, privacy_request_rows
@@ -46,6 +47,8 @@ def privacy_requests(request: WorkspaceRequest, workspace: Workspace) -> HttpRes
             retention_form = RetentionForm(request.POST)
             if retention_form.is_valid():
                 return _set_retention(request, workspace, retention_form)
+        elif action == "close":
+            return _close(request, workspace)
         else:
             messages.error(request, _("Unknown action."))
             return redirect("privacy_requests", workspace.slug)
@@ -87,6 +90,20 @@ def _set_retention(
             _("Retention policy: activities older than %(days)d days are deleted every day.")
             % {"days": days},
         )
+    return redirect("privacy_requests", workspace.slug)
+
+
+def _close(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
+    request_id = request.POST.get("request", "")
+    privacy_request = _request_or_404(workspace, int(request_id) if request_id.isdigit() else 0)
+    try:
+        do_close_privacy_request(
+            privacy_request, request.POST.get("reason", ""), acting_user=request.user
+        )
+    except PrivacyRequestError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Request %(id)d closed.") % {"id": privacy_request.pk})
     return redirect("privacy_requests", workspace.slug)
 
 

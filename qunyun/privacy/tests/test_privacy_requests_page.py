@@ -247,3 +247,54 @@ def test_a_members_profile_leads_to_a_request_for_them(
     do_add_workspace_member(workspace, operator, "operator")
     client.force_login(operator)
     assert "data-privacy-request" not in client.get(f"/w/acme/members/{zhou.pk}/").content.decode()
+
+
+def test_an_erasure_made_elsewhere_answers_the_members_open_erasure_request(
+    client: Any, alice: Any, workspace: Workspace, zhou: Member
+) -> None:
+    request = do_log_privacy_request(
+        workspace, zhou, kind=RequestKind.ERASE, law=Law.PIPL, received_on=date(2026, 12, 1),
+        acting_user=alice,
+    )  # fmt: skip
+    from qunyun.team.actions import do_create_api_token
+
+    _token, secret = do_create_api_token(workspace, alice, name="dpo")
+    erased = client.post(
+        f"/api/v1/workspaces/acme/members/{zhou.pk}/erasure", HTTP_AUTHORIZATION=f"Bearer {secret}"
+    )
+    assert erased.status_code == 200
+    request.refresh_from_db()
+    assert request.done_at is not None and request.done_by == alice
+    completed = AuditEvent.objects.get(action="privacy_request_completed")
+    assert completed.target == f"privacy_request:{request.pk}"
+
+
+def test_a_request_is_closed_without_answer_saying_why(
+    client: Any, alice: Any, workspace: Workspace, zhou: Member
+) -> None:
+    request = do_log_privacy_request(
+        workspace, zhou, kind=RequestKind.EXPORT, law=Law.GDPR, received_on=date(2026, 12, 1),
+        acting_user=alice,
+    )  # fmt: skip
+    client.force_login(alice)
+    unexplained = client.post(
+        PAGE, {"action": "close", "request": request.pk, "reason": "  "}, follow=True
+    )
+    assert "Say why the request is closed without an answer." in unexplained.content.decode()
+    page = client.post(
+        PAGE,
+        {"action": "close", "request": request.pk, "reason": "identity not verified"},
+        follow=True,
+    ).content.decode()
+    assert f"Request {request.pk} closed." in page
+    assert f'data-request="{request.pk}" data-state="done"' in page
+    assert "identity not verified" in page
+    request.refresh_from_db()
+    assert request.closed_reason == "identity not verified" and request.done_by == alice
+    event = AuditEvent.objects.get(action="privacy_request_closed")
+    assert event.params["reason"] == "identity not verified"
+    again = client.post(
+        PAGE, {"action": "close", "request": request.pk, "reason": "x"}, follow=True
+    )
+    assert "was already answered on" in again.content.decode()
+    assert client.post(PAGE, {"action": "close", "request": "999999"}).status_code == 404
