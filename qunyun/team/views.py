@@ -29,7 +29,7 @@ from qunyun.team.selectors import (
     recent_invitations,
     teammates,
 )
-from qunyun.workspaces.models import Workspace, WorkspaceMembership
+from qunyun.workspaces.models import Role, Workspace
 from qunyun.workspaces.pages import WorkspaceRequest, workspace_page
 from qunyun.workspaces.permissions import Capability
 
@@ -66,8 +66,9 @@ def team(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
             "invite_form": invite_form,
             "link": link,
             "invitation_days": INVITATION_DAYS,
-            "roles": WorkspaceMembership._meta.get_field("role").choices,
+            "roles": Role.choices,
         },
+        status=400 if invite_form.is_bound and invite_form.errors else 200,
     )
 
 

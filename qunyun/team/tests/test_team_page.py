@@ -217,6 +217,11 @@ def test_only_an_owner_gives_or_takes_the_owner_role(
         do_invite_teammate(workspace, Role.OWNER, acting_user=ada)
     ok = client.post(TEAM, {"action": "invite", "role": Role.OPERATOR})
     assert b"data-link" in ok.content
+    unknown = client.post(TEAM, {"action": "invite", "role": "overlord"})
+    assert unknown.status_code == 400
+    assert "Select a valid choice. overlord is not one of the available choices." in (
+        unknown.content.decode()
+    )
 
 
 def test_the_team_of_another_workspace_is_out_of_reach(
