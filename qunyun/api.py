@@ -24,6 +24,7 @@ from qunyun.api_requests import (
 from qunyun.dashboard.api import router as workspaces_router
 from qunyun.errors import QunyunError
 from qunyun.ingest.api import router as ingest_router
+from qunyun.privacy.api import router as privacy_router
 from qunyun.workspaces.api_auth import ApiTokenAuth, SessionCookieAuth
 
 api = NinjaAPI(
@@ -64,3 +65,4 @@ def crashed(request: HttpRequest, error: Exception) -> HttpResponse:
 
 api.add_router("/workspaces", workspaces_router)
 api.add_router("/workspaces", ingest_router)
+api.add_router("/workspaces", privacy_router)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("qunyun.ingest.urls")),
     path("", include("qunyun.audit.urls")),
     path("", include("qunyun.scheduling.urls")),
+    path("", include("qunyun.team.urls")),
+    path("", include("qunyun.privacy.urls")),
     path("accounts/login/", login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

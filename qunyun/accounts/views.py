@@ -17,6 +17,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from qunyun.accounts.limits import login_retry_after
@@ -50,7 +51,18 @@ class LimitedAuthenticationForm(LoginLockMixin, AuthenticationForm):
 
 
 class LimitedAdminAuthenticationForm(LoginLockMixin, AdminAuthenticationForm):
-    pass
+    """The back office's login: superusers only (docs/security.md, "Back office")."""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if not user.is_superuser:
+            raise forms.ValidationError(
+                _(
+                    "The back office is for superusers only. Teams, roles and privacy "
+                    "requests are on your workspace's own pages."
+                ),
+                code="not_superuser",
+            )
 
 
 def answers_lock_with_429(

@@ -14,6 +14,10 @@ class AuditAction(StrEnum):
     WORKSPACE_CREATED = "workspace_created"
     TEAMMATE_ADDED = "teammate_added"
     ROLE_CHANGED = "role_changed"
+    TEAMMATE_REMOVED = "teammate_removed"
+    TEAMMATE_INVITED = "teammate_invited"
+    INVITATION_ACCEPTED = "invitation_accepted"
+    INVITATION_REVOKED = "invitation_revoked"
     API_TOKEN_CREATED = "api_token_created"  # noqa: S105 (an event name)
     API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105 (an event name)
     # accounts
@@ -36,6 +40,10 @@ class AuditAction(StrEnum):
     MEMBER_DATA_EXPORTED = "member_data_exported"
     MEMBER_ERASED = "member_erased"
     RETENTION_APPLIED = "retention_applied"
+    RETENTION_POLICY_CHANGED = "retention_policy_changed"
+    PRIVACY_REQUEST_LOGGED = "privacy_request_logged"
+    PRIVACY_REQUEST_COMPLETED = "privacy_request_completed"
+    PRIVACY_REQUEST_CLOSED = "privacy_request_closed"
     WORKSPACE_PSEUDONYMIZED_EXPORT = "workspace_pseudonymized_export"
     # the scheduler
     SCHEDULE_ADDED = "schedule_added"

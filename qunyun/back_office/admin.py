@@ -1,6 +1,6 @@
-"""The back office: every model an operator may need to look up or fix by hand, in the
-Django admin, scoped to the workspaces where the staff user's role holds ``back_office``
-and audited like the same change made elsewhere (admin_scope.py)."""
+"""The back office: every model a superuser may need to look up or fix by hand, in the
+Django admin — for superusers only, and audited like the same change made elsewhere
+(admin_scope.py). Operators work on the workspace's pages instead."""
 
 from __future__ import annotations
 
@@ -12,21 +12,23 @@ from django.utils.translation import gettext_lazy as _
 
 from qunyun.activity.models import Activity, Channel, SnapshotState
 from qunyun.audit.models import AuditEvent
-from qunyun.back_office.admin_scope import WorkspaceScoped, WorkspaceScopedAdmin
+from qunyun.back_office.admin_scope import AuditedAdmin, superusers_only
 from qunyun.ingest.models import ImportRun
 from qunyun.members.models import ChurnModelRun, Identity, Member, Tag
+from qunyun.team.models import Invitation
 from qunyun.workspaces.models import Workspace, WorkspaceMembership
 
+admin.site.has_permission = superusers_only  # type: ignore[method-assign]
 
-class MembershipInline(WorkspaceScoped, admin.TabularInline):
+
+class MembershipInline(admin.TabularInline):
     model = WorkspaceMembership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Workspace)
-class WorkspaceAdmin(WorkspaceScopedAdmin):
-    workspace_field = ""
+class WorkspaceAdmin(AuditedAdmin):
     list_display = ["name", "slug", "time_zone", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -34,20 +36,20 @@ class WorkspaceAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(WorkspaceMembership)
-class WorkspaceMembershipAdmin(WorkspaceScopedAdmin):
+class WorkspaceMembershipAdmin(AuditedAdmin):
     list_display = ["user", "workspace", "role", "created_at"]
     list_filter = ["role", "workspace"]
     search_fields = ["user__username", "workspace__name"]
 
 
-class IdentityInline(WorkspaceScoped, admin.TabularInline):
+class IdentityInline(admin.TabularInline):
     model = Identity
     extra = 0
     fields = ["platform", "external_id", "handle", "display_name", "is_bot"]
 
 
 @admin.register(Member)
-class MemberAdmin(WorkspaceScopedAdmin):
+class MemberAdmin(AuditedAdmin):
     list_display = ["display_name", "workspace", "first_seen_at", "last_seen_at", "message_count"]
     list_filter = ["workspace", "is_bot", "tags"]
     search_fields = ["display_name", "identities__handle", "identities__external_id"]
@@ -56,7 +58,7 @@ class MemberAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(Identity)
-class IdentityAdmin(WorkspaceScopedAdmin):
+class IdentityAdmin(AuditedAdmin):
     list_display = ["display_name", "platform", "external_id", "handle", "member", "workspace"]
     list_filter = ["platform", "workspace", "is_bot"]
     search_fields = ["display_name", "handle", "external_id"]
@@ -64,28 +66,28 @@ class IdentityAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(WorkspaceScopedAdmin):
+class TagAdmin(AuditedAdmin):
     list_display = ["name", "workspace", "color"]
     list_filter = ["workspace"]
     search_fields = ["name"]
 
 
 @admin.register(ChurnModelRun)
-class ChurnModelRunAdmin(WorkspaceScopedAdmin):
+class ChurnModelRunAdmin(AuditedAdmin):
     list_display = ["workspace", "trained_at", "status", "horizon_days", "auc", "precision_at_k"]
     list_filter = ["workspace", "status"]
     readonly_fields = [f.name for f in ChurnModelRun._meta.fields]
 
 
 @admin.register(Channel)
-class ChannelAdmin(WorkspaceScopedAdmin):
+class ChannelAdmin(AuditedAdmin):
     list_display = ["name", "platform", "external_id", "kind", "workspace"]
     list_filter = ["platform", "workspace"]
     search_fields = ["name", "external_id"]
 
 
 @admin.register(Activity)
-class ActivityAdmin(WorkspaceScopedAdmin):
+class ActivityAdmin(AuditedAdmin):
     list_display = ["occurred_at", "kind", "member", "channel", "source", "short_text"]
     list_filter = ["kind", "source", "workspace"]
     search_fields = ["text", "external_id"]
@@ -99,13 +101,13 @@ class ActivityAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(SnapshotState)
-class SnapshotStateAdmin(WorkspaceScopedAdmin):
+class SnapshotStateAdmin(AuditedAdmin):
     list_display = ["workspace", "activity_watermark", "generation", "refreshed_at"]
     readonly_fields = ["activity_watermark", "members_version", "generation", "refreshed_at"]
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(WorkspaceScopedAdmin):
+class ImportRunAdmin(AuditedAdmin):
     list_display = [
         "started_at",
         "workspace",
@@ -122,7 +124,7 @@ class ImportRunAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(WorkspaceScopedAdmin):
+class AuditEventAdmin(AuditedAdmin):
     list_display = ["created_at", "workspace", "actor", "action", "target"]
     list_filter = ["action", "workspace"]
     search_fields = ["action", "target"]
@@ -136,3 +138,18 @@ class AuditEventAdmin(WorkspaceScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(AuditedAdmin):
+    list_display = [
+        "workspace",
+        "role",
+        "note",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "used_at",
+    ]
+    list_filter = ["workspace", "role"]
+    readonly_fields = ["token_hash", "created_at", "used_at", "used_by"]

@@ -47,6 +47,7 @@ from qunyun.members.selectors import (
 from qunyun.workspaces.access import workspaces_for_user
 from qunyun.workspaces.models import Workspace
 from qunyun.workspaces.pages import MEMBER_EDITORS, workspace_page
+from qunyun.workspaces.permissions import Capability, may
 
 MEMBERS_PER_PAGE = 50
 TIMELINE_PER_PAGE = 50
@@ -245,6 +246,7 @@ def members(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 @workspace_page
 def member_profile(request: HttpRequest, workspace: Workspace, member_id: int) -> HttpResponse:
     member = get_member(workspace, member_id)
+    role = request.workspace_role  # type: ignore[attr-defined]
     timeline = Paginator(member_timeline(workspace, member), TIMELINE_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -256,6 +258,7 @@ def member_profile(request: HttpRequest, workspace: Workspace, member_id: int) -
             "member": member,
             "timeline": timeline,
             "nav": "members",
-            "can_edit": request.workspace_role in MEMBER_EDITORS,  # type: ignore[attr-defined]
+            "can_edit": role in MEMBER_EDITORS,
+            "can_log_privacy": may(role, Capability.PRIVACY),
         },
     )

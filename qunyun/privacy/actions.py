@@ -1,6 +1,10 @@
 """Members' privacy rights that change data: the audited data export, erasure (PIPL
 Art. 47, GDPR Art. 17), the workspace retention policy (PIPL Art. 19) and a pseudonymized
 export for analysts. docs/privacy.md says what each does; the reads are in selectors.py.
+
+Export and erasure on someone's behalf (``acting_user``) need the ``privacy`` capability
+in the workspace — checked here, below the page, the API and the CLI's ``--user`` alike;
+``acting_user=None`` is the installation itself (the CLI without ``--user``, the purge).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qunyun.activity.models import Activity, SnapshotState
 from qunyun.audit.actions import record_event
@@ -25,17 +30,46 @@ from qunyun.audit.events import AuditAction
 from qunyun.audit.models import AuditEvent
 from qunyun.ingest.models import ImportRun
 from qunyun.members.models import Identity, Member
+from qunyun.privacy.errors import PrivacyRefused, PrivacyRequestError
+from qunyun.privacy.models import PrivacyRequest, RequestKind
 from qunyun.privacy.selectors import member_data, plain_value
 from qunyun.spreadsheets import csv_document
-from qunyun.workspaces.models import Workspace
+from qunyun.workspaces.access import role_of
+from qunyun.workspaces.models import Role, Workspace
+from qunyun.workspaces.permissions import Capability, may
 
 ERASED = "[erased]"
+#: The longest retention policy accepted (100 years): beyond it, keep everything.
+MAX_RETENTION_DAYS = 36500
+
+
+def require_privacy(workspace: Workspace, user: User | None) -> None:
+    """Raise :class:`PrivacyRefused` unless ``user`` (when given) holds the ``privacy``
+    capability in ``workspace``."""
+    if user is None:
+        return
+    role = role_of(user, workspace)
+    if may(role, Capability.PRIVACY):
+        return
+    if role is None:
+        raise PrivacyRefused(
+            _("%(user)s is not a member of workspace “%(slug)s”.")
+            % {"user": user.get_username(), "slug": workspace.slug}
+        )
+    raise PrivacyRefused(
+        _(
+            "%(user)s is %(role)s in workspace “%(slug)s”: only owners and admins export "
+            "or erase members' data."
+        )
+        % {"user": user.get_username(), "role": Role(role).label, "slug": workspace.slug}
+    )
 
 
 def do_export_member(
     workspace: Workspace, member: Member, *, acting_user: User | None = None
 ) -> dict[str, Any]:
     """The member's data (a subject access request); the export itself is audited."""
+    require_privacy(workspace, acting_user)
     data = member_data(workspace, member)
     record_event(
         AuditAction.MEMBER_DATA_EXPORTED,
@@ -90,6 +124,7 @@ def do_erase_member(
     handles, account ids, email, phone) are replaced by "[erased]"; the erasure itself is
     recorded by member id only.
     """
+    require_privacy(workspace, acting_user)
     erasure = _erase_rows(workspace, member, acting_user)
     transaction.on_commit(lambda: _rebuild_without_them(workspace))
     return erasure
@@ -98,20 +133,11 @@ def do_erase_member(
 def _erase_rows(workspace: Workspace, member: Member, acting_user: User | None) -> Erasure:
     if member.workspace_id != workspace.pk:
         raise PermissionError("member of another workspace")
-    personal = _personal_strings(member)
-    redacted = 0
-    for event in AuditEvent.objects.filter(workspace=workspace).only("id", "params", "target"):
-        params, target = _redact(event.params, personal), _redact(event.target, personal)
-        if params != event.params or target != event.target:
-            AuditEvent.objects.filter(pk=event.pk).update(params=params, target=target)
-            redacted += 1
-    for run in ImportRun.objects.filter(workspace=workspace).only("id", "errors"):
-        errors = _redact(run.errors, personal)
-        if errors != run.errors:
-            ImportRun.objects.filter(pk=run.pk).update(errors=errors)
+    redacted = _redact_everywhere(workspace, _personal_strings(member))
     activities = Activity.objects.filter(workspace=workspace, member=member).delete()[0]
     identities = Identity.objects.filter(workspace=workspace, member=member).delete()[0]
     member_id = member.pk
+    _close_erasure_requests(member, acting_user, activities=activities, identities=identities)
     member.delete()
     SnapshotState.objects.filter(workspace=workspace).update(needs_rebuild=True)
     record_event(
@@ -123,6 +149,48 @@ def _erase_rows(workspace: Workspace, member: Member, acting_user: User | None) 
         identities=identities,
     )
     return Erasure(member_id, activities, identities, redacted)
+
+
+def _redact_everywhere(workspace: Workspace, personal: set[str]) -> int:
+    """Replace ``personal`` values in the audit log, import errors and request notes;
+    returns how many audit events changed."""
+    redacted = 0
+    for event in AuditEvent.objects.filter(workspace=workspace).only("id", "params", "target"):
+        params, target = _redact(event.params, personal), _redact(event.target, personal)
+        if params != event.params or target != event.target:
+            AuditEvent.objects.filter(pk=event.pk).update(params=params, target=target)
+            redacted += 1
+    for run in ImportRun.objects.filter(workspace=workspace).only("id", "errors"):
+        errors = _redact(run.errors, personal)
+        if errors != run.errors:
+            ImportRun.objects.filter(pk=run.pk).update(errors=errors)
+    for request in PrivacyRequest.objects.filter(workspace=workspace).exclude(
+        note="", closed_reason=""
+    ):
+        note, reason = _redact(request.note, personal), _redact(request.closed_reason, personal)
+        if (note, reason) != (request.note, request.closed_reason):
+            PrivacyRequest.objects.filter(pk=request.pk).update(note=note, closed_reason=reason)
+    return redacted
+
+
+def _close_erasure_requests(member: Member, acting_user: User | None, **counts: int) -> None:
+    """The member's open erasure requests are answered by this erasure, whichever way it
+    came (the privacy page, the API, the CLI, the retention purge)."""
+    now = timezone.now()
+    for request in PrivacyRequest.objects.filter(
+        member=member, kind=RequestKind.ERASE, done_at__isnull=True
+    ):
+        PrivacyRequest.objects.filter(pk=request.pk).update(done_at=now, done_by=acting_user)
+        record_event(
+            AuditAction.PRIVACY_REQUEST_COMPLETED,
+            workspace=member.workspace,
+            actor=acting_user,
+            target=f"privacy_request:{request.pk}",
+            member=request.member_number,
+            kind=request.kind,
+            law=request.law,
+            **counts,
+        )
 
 
 def _rebuild_without_them(workspace: Workspace) -> None:
@@ -171,6 +239,33 @@ def do_purge_expired(workspace: Workspace, *, now: datetime | None = None) -> Pu
         )
         transaction.on_commit(lambda: _rebuild_without_them(workspace))
     return Purge(activities, members)
+
+
+@transaction.atomic
+def do_set_retention_policy(
+    workspace: Workspace, days: int | None, *, acting_user: User | None
+) -> None:
+    """Keep activities ``days`` days (``None``: keep everything); the daily purge applies
+    it. Audited as ``retention_policy_changed`` with the old and new policy."""
+    require_privacy(workspace, acting_user)
+    if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+        raise PrivacyRequestError(
+            _("A retention policy is a number of days from 1 to %(max)d, or empty.")
+            % {"max": MAX_RETENTION_DAYS}
+        )
+    before = workspace.retention_days
+    if before == days:
+        return
+    Workspace.objects.filter(pk=workspace.pk).update(retention_days=days)
+    workspace.retention_days = days
+    record_event(
+        AuditAction.RETENTION_POLICY_CHANGED,
+        workspace=workspace,
+        actor=acting_user,
+        target=f"workspace:{workspace.pk}",
+        retention_days=days,
+        previous_retention_days=before,
+    )
 
 
 def do_export_pseudonymized(workspace: Workspace, *, acting_user: User | None = None) -> bytes:

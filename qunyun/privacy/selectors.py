@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.db import models
@@ -18,6 +19,8 @@ from openpyxl import Workbook
 from qunyun.activity.models import Activity
 from qunyun.audit.models import AuditEvent
 from qunyun.members.models import Identity, Member, MergeSuggestion
+from qunyun.privacy.deadlines import response_deadline
+from qunyun.privacy.models import PrivacyRequest
 from qunyun.spreadsheets import SafeSheet
 from qunyun.workspaces.models import Workspace
 
@@ -29,7 +32,10 @@ EXPORTED: dict[str, str] = {
     "members.Member_tags": "tags",
     "members.MergeSuggestion": "merge_suggestions",
 }
-EXCLUDED: dict[str, str] = {}
+EXCLUDED: dict[str, str] = {
+    "privacy.PrivacyRequest": "the log of the member's own requests, which holds no data "
+    "about them but their id: kept after erasure as the record that each was answered",
+}
 
 
 def member_links() -> set[str]:
@@ -140,3 +146,46 @@ def _cell(value: Any) -> Any:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+@dataclass(frozen=True)
+class PrivacyRequestRow:
+    """One logged request as the page shows it: its deadline and whether it is late."""
+
+    request: PrivacyRequest
+    deadline: date
+    days_left: int
+    overdue: bool
+
+    @property
+    def days_late(self) -> int:
+        return max(0, -self.days_left)
+
+
+def privacy_request_rows(workspace: Workspace, today: date) -> list[PrivacyRequestRow]:
+    """The workspace's requests, open ones first (the most urgent on top), then the
+    answered ones, newest first."""
+    rows = []
+    for request in PrivacyRequest.objects.filter(workspace=workspace).select_related(
+        "member", "logged_by", "done_by"
+    ):
+        deadline = response_deadline(request.law, request.received_on)
+        rows.append(
+            PrivacyRequestRow(
+                request=request,
+                deadline=deadline,
+                days_left=(deadline - today).days,
+                overdue=request.done_at is None and today > deadline,
+            )
+        )
+    open_rows = sorted((r for r in rows if r.request.done_at is None), key=lambda r: r.deadline)
+    done_rows = [r for r in rows if r.request.done_at is not None]
+    return open_rows + done_rows
+
+
+def get_privacy_request(workspace: Workspace, request_id: int) -> PrivacyRequest | None:
+    return (
+        PrivacyRequest.objects.select_related("workspace", "member")
+        .filter(workspace=workspace, pk=request_id)
+        .first()
+    )

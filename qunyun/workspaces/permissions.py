@@ -17,9 +17,9 @@ class Capability(StrEnum):
     IMPORT = "import"  # upload exports, sync forums, push activities through the API
     TRAIN_MODELS = "train_models"  # retrain the churn model
     READ_AUDIT = "read_audit"  # the audit log
-    PRIVACY = "privacy"  # members' data export and erasure
-    BACK_OFFICE = "back_office"  # the workspace's rows in the back office (staff users)
+    PRIVACY = "privacy"  # members' data requests: export, erasure, retention policy
     SCHEDULE = "schedule"  # the schedules page: switch, run now, change timetables
+    MANAGE_TEAM = "manage_team"  # the team page: invite, change roles, remove teammates
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {

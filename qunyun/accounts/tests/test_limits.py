@@ -118,8 +118,9 @@ def admin_log_in(client: Any, username: str, password: str) -> Any:
 
 @pytest.fixture
 def staff_alice(alice: Any) -> Any:
-    alice.is_staff = True
-    alice.save(update_fields=["is_staff"])
+    """Alice may use the back office, which is for superusers only (docs/security.md)."""
+    alice.is_staff = alice.is_superuser = True
+    alice.save(update_fields=["is_staff", "is_superuser"])
     return alice
 
 

@@ -20,6 +20,8 @@ from qunyun.ingest.models import ImportRun
 from qunyun.ingest.pipeline import do_import_records
 from qunyun.members.actions import do_tag_members
 from qunyun.members.models import Identity, Member, MergeSuggestion
+from qunyun.privacy.models import Law, PrivacyRequest, RequestKind
+from qunyun.privacy.requests import do_log_privacy_request
 from qunyun.team.actions import do_add_workspace_member, do_create_api_token
 from qunyun.workspaces.models import Role, Workspace
 from qunyun.workspaces.permissions import ROLE_CAPABILITIES, Capability
@@ -36,6 +38,7 @@ PUBLIC = {
     "set_language": "the language switcher",
     "healthz": "for a load balancer: no login, no personal data",
     "installation_status": "the installation's status: superusers only (test_status.py)",
+    "team_invitation": "an invitation link: its secret is the key (test_team_page.py)",
 }
 
 
@@ -73,6 +76,8 @@ class Community:
     identity: Identity
     suggestion: MergeSuggestion
     run: ImportRun
+    export_request: PrivacyRequest
+    erase_request: PrivacyRequest
 
 
 def build(workspace: Workspace, prefix: str) -> Community:
@@ -94,12 +99,21 @@ def build(workspace: Workspace, prefix: str) -> Community:
     suggestion = MergeSuggestion.objects.create(
         workspace=workspace, member_a=members[0], member_b=members[1], score=0.8, evidence=[]
     )
+    requests = [
+        do_log_privacy_request(
+            workspace, members[1], kind=kind, law=Law.GDPR, received_on=utc(2026, 3, 3).date(),
+            acting_user=None,
+        )
+        for kind in (RequestKind.EXPORT, RequestKind.ERASE)
+    ]  # fmt: skip
     return Community(
         workspace=workspace,
         member=members[0],
         identity=members[0].identities.get(),
         suggestion=suggestion,
         run=ImportRun.objects.filter(workspace=workspace).get(),
+        export_request=requests[0],
+        erase_request=requests[1],
     )
 
 
@@ -138,6 +152,21 @@ CALLS: dict[str, list[Call]] = {
     "rerun_import": [Call("POST", lambda c: {"run_id": c.run.pk})],
     "audit_log": [Call("GET", lambda c: {})],
     "schedules": [Call("GET", lambda c: {})],
+    "team": [
+        Call("GET", lambda c: {}),
+        Call("POST", lambda c: {}, lambda c: {"action": "invite", "role": "analyst"}),
+    ],
+    "privacy_requests": [
+        Call("GET", lambda c: {}),
+        Call("POST", lambda c: {}, lambda c: {"action": "retention", "retention_days": "400"}),
+    ],
+    "privacy_request_export": [
+        Call("POST", lambda c: {"request_id": c.export_request.pk}, lambda c: {"format": "json"})
+    ],
+    "privacy_request_erase": [
+        Call("GET", lambda c: {"request_id": c.erase_request.pk}),
+        Call("POST", lambda c: {"request_id": c.erase_request.pk}, lambda c: {"confirm": "on"}),
+    ],
 }
 
 
@@ -241,6 +270,16 @@ API_CALLS: dict[str, Callable[[Community], tuple[str, str, dict[str, Any] | None
                 }
             ]
         },
+    ),  # fmt: skip
+    "export_member_data": lambda c: (
+        "GET",
+        f"/api/v1/workspaces/{c.workspace.slug}/members/{c.member.pk}/data",
+        None,
+    ),  # fmt: skip
+    "erase_member_data": lambda c: (
+        "POST",
+        f"/api/v1/workspaces/{c.workspace.slug}/members/{c.member.pk}/erasure",
+        None,
     ),  # fmt: skip
 }
 

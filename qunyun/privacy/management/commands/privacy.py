@@ -1,9 +1,13 @@
 """``qunyun privacy``: members' data requests and the retention policy.
 
-qunyun privacy export --workspace S --member ID --out data.json|data.xlsx
-qunyun privacy erase --workspace S --member ID [--yes]
+qunyun privacy export --workspace S --member ID --out data.json|data.xlsx [--user NAME]
+qunyun privacy erase --workspace S --member ID [--yes] [--user NAME]
 qunyun privacy purge [--workspace S]          (run it daily, e.g. from cron)
 qunyun privacy pseudonymize --workspace S --out analysts.zip
+
+With ``--user NAME`` the export or erasure is done on that user's behalf — audited with
+their name — and refused unless their role in the workspace holds ``privacy`` (owners
+and admins). Without it, the command acts for the installation, as whoever may run it.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
@@ -21,7 +26,9 @@ from qunyun.privacy.actions import (
     do_export_member,
     do_export_pseudonymized,
     do_purge_expired,
+    require_privacy,
 )
+from qunyun.privacy.errors import PrivacyRefused
 from qunyun.privacy.selectors import member_data_xlsx
 from qunyun.workspaces.models import Workspace
 
@@ -35,10 +42,12 @@ class Command(BaseCommand):
         export.add_argument("--workspace", required=True)
         export.add_argument("--member", type=int, required=True)
         export.add_argument("--out", required=True, help="a .json or .xlsx file")
+        export.add_argument("--user", help="act as this user (their role must hold privacy)")
         erase = sub.add_parser("erase", help="delete one member entirely")
         erase.add_argument("--workspace", required=True)
         erase.add_argument("--member", type=int, required=True)
         erase.add_argument("--yes", action="store_true", help="do not ask")
+        erase.add_argument("--user", help="act as this user (their role must hold privacy)")
         purge = sub.add_parser("purge", help="apply each workspace's retention policy")
         purge.add_argument("--workspace", help="only this workspace")
         pseudo = sub.add_parser("pseudonymize", help="a zip for analysts, without names")
@@ -63,13 +72,27 @@ class Command(BaseCommand):
             )
         return member
 
+    def _acting_user(self, workspace: Workspace, username: str | None) -> User | None:
+        """The ``--user`` (None without it), refused unless their role holds privacy."""
+        if username is None:
+            return None
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(_("No active user “%(username)s”.") % {"username": username})
+        try:
+            require_privacy(workspace, user)
+        except PrivacyRefused as error:
+            raise CommandError(str(error)) from error
+        return user
+
     def _export(self, options: dict[str, Any]) -> None:
         workspace = self._workspace(options["workspace"])
+        acting_user = self._acting_user(workspace, options["user"])
         member = self._member(workspace, options["member"])
         out = Path(options["out"])
         if out.suffix.lower() not in {".json", ".xlsx"}:
             raise CommandError(_("--out must end in .json or .xlsx."))
-        data = do_export_member(workspace, member)
+        data = do_export_member(workspace, member, acting_user=acting_user)
         if out.suffix.lower() == ".xlsx":
             out.write_bytes(member_data_xlsx(data))
         else:
@@ -81,6 +104,7 @@ class Command(BaseCommand):
 
     def _erase(self, options: dict[str, Any]) -> None:
         workspace = self._workspace(options["workspace"])
+        acting_user = self._acting_user(workspace, options["user"])
         member = self._member(workspace, options["member"])
         if not options["yes"]:
             answer = input(
@@ -89,7 +113,7 @@ class Command(BaseCommand):
             )
             if answer.strip().lower() not in {"yes", "y", "是"}:
                 raise CommandError(_("Nothing was deleted."))
-        erasure = do_erase_member(workspace, member)
+        erasure = do_erase_member(workspace, member, acting_user=acting_user)
         self.stdout.write(
             _(
                 "Member %(id)d erased: %(activities)d activities and %(identities)d identities "
