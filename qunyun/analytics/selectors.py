@@ -10,6 +10,7 @@ figures keep the newest.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 
@@ -47,8 +48,15 @@ def kpis_cache_key(
     return (
         f"kpis:{workspace.pk}:{state.generation}:{state.activity_watermark}:"
         f"{as_of.isoformat() if as_of else 'last'}:{period}:{channel_id or 'all'}:"
-        f"{json.dumps(overrides, sort_keys=True)}"
+        f"{_digest(overrides)}"
     )
+
+
+def _digest(overrides: object) -> str:
+    """The segment rules as a short key part (JSON has spaces and quotes, which some cache
+    backends refuse in keys)."""
+    text = json.dumps(overrides, sort_keys=True).encode()
+    return hashlib.sha256(text).hexdigest()[:16]
 
 
 def cached_kpis(
