@@ -147,3 +147,33 @@ def test_the_overview_charts_draw_in_both_languages_and_follow_the_period(
     assert "Monday" in page.locator('[data-chart="hours"] .ytick text').all_text_contents()
     page.screenshot(path=str(tmp_path / "overview-sections-en.png"), full_page=True)
     assert problems == []
+
+
+def test_the_manage_menu_keeps_the_top_bar_on_one_line_and_leads_to_its_pages(
+    browser, live_server, seeded
+):
+    page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "alice-password-1")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/w/acme/")
+    page.click('button[data-lang="en"]')
+    page.wait_for_selector("html[lang=en]")
+
+    brand = page.locator(".topbar .brand").bounding_box()
+    language = page.locator(".topbar form.language").bounding_box()
+    assert abs(brand["y"] - language["y"]) < brand["height"], "the top bar wrapped"
+    team = page.locator(".navmenu-items a", has_text="Team")
+    assert not team.is_visible()  # folded until asked for
+
+    page.click(".navmenu > summary")
+    assert team.is_visible()
+    page.keyboard.press("Escape")
+    assert not team.is_visible()
+
+    page.click(".navmenu > summary")
+    page.click(".navmenu-items a:has-text('Team')")
+    page.wait_for_url(f"{live_server.url}/w/acme/team/")
+    assert page.locator('.navmenu > summary[aria-current="page"]').count() == 1
+    page.close()

@@ -44,3 +44,19 @@ document.addEventListener("submit", (event) => {
     next.value = window.location.pathname + window.location.search;
   }
 });
+
+// The top bar's "Manage" menu closes on a click elsewhere and on Escape.
+document.addEventListener("click", (event) => {
+  document.querySelectorAll("details[data-navmenu][open]").forEach((menu) => {
+    if (!menu.contains(event.target)) {
+      menu.open = false;
+    }
+  });
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    document.querySelectorAll("details[data-navmenu][open]").forEach((menu) => {
+      menu.open = false;
+    });
+  }
+});
