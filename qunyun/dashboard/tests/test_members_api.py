@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import html
 import json
-import random
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +23,7 @@ from qunyun.activity.models import Activity, Channel
 from qunyun.members.models import Member
 from qunyun.members.selectors import members_at_risk
 from qunyun.team.actions import do_create_api_token
+from qunyun.testing.communities import ninety_days
 from qunyun.workspaces.models import Role, Workspace, WorkspaceMembership
 
 START = datetime(2026, 8, 1, tzinfo=UTC)
@@ -31,31 +31,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def activities(seed: int = 11) -> list[dict[str, Any]]:
-    """Ninety days of a group of about 70 in two channels: regulars, fading members,
-    newcomers, replies — enough history for the churn model (twice its horizon)."""
-    rng = random.Random(seed)
-    items: list[dict[str, Any]] = []
-    for person in range(70):
-        first_day = rng.randrange(0, 60)
-        last_day = rng.randrange(first_day, 90)
-        for day in range(first_day, last_day + 1):
-            if rng.random() < (0.6 if person % 3 == 0 else 0.15):
-                when = START + timedelta(days=day, hours=rng.randrange(8, 23))
-                item = {
-                    "external_id": f"m{len(items)}",
-                    "kind": "message",
-                    "occurred_at": when.isoformat(),
-                    "member_id": f"u{person}",
-                    "member_name": f"成员{person:02d}",
-                    "source": "crm",
-                    # a few regulars of the VIP channel also speak in the general one
-                    "channel": "vip" if person % 2 and rng.random() < 0.9 else "general",
-                    "text": "请问怎么开发票？" if rng.random() < 0.1 else "好的，谢谢",
-                }
-                if items and rng.random() < 0.3:
-                    item["reply_to"] = items[-1]["external_id"]
-                items.append(item)
-    return items
+    """Ninety days of a group of about 70 in two channels (a few regulars of the VIP
+    channel also speak in the general one)."""
+    return ninety_days(people=70, seed=seed, start=START, name="成员{:02d}", regulars_roam=True)
 
 
 @pytest.fixture

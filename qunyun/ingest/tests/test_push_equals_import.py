@@ -5,8 +5,7 @@ debounced refresh after pushed activities)."""
 from __future__ import annotations
 
 import json
-import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,34 +16,13 @@ from qunyun.members.models import Member
 from qunyun.scheduling.models import RunStatus, ScheduledRun
 from qunyun.scheduling.running import do_run_scheduled
 from qunyun.team.actions import do_create_api_token
+from qunyun.testing.communities import ninety_days
 from qunyun.workspaces.models import Workspace
 
 
 def community(seed: int = 7) -> list[dict[str, Any]]:
     """Ninety days of a 60-member group: regulars, fading members, newcomers, replies."""
-    rng = random.Random(seed)
-    start = datetime(2026, 8, 1, tzinfo=UTC)
-    items: list[dict[str, Any]] = []
-    for person in range(60):
-        first_day = rng.randrange(0, 60)
-        last_day = rng.randrange(first_day, 90)
-        for day in range(first_day, last_day + 1):
-            if rng.random() < (0.6 if person % 3 == 0 else 0.15):
-                when = start + timedelta(days=day, hours=rng.randrange(8, 23))
-                item = {
-                    "external_id": f"m{len(items)}",
-                    "kind": "message",
-                    "occurred_at": when.isoformat(),
-                    "member_id": f"u{person}",
-                    "member_name": f"成员{person}",
-                    "source": "crm",
-                    "channel": "vip" if person % 2 else "general",
-                    "text": "请问怎么开发票？" if rng.random() < 0.1 else "好的，谢谢",
-                }
-                if items and rng.random() < 0.3:
-                    item["reply_to"] = items[-1]["external_id"]
-                items.append(item)
-    return items
+    return ninety_days(people=60, seed=seed, start=datetime(2026, 8, 1, tzinfo=UTC))
 
 
 def members_of(workspace: Workspace) -> dict[str, tuple[Any, ...]]:
