@@ -30,6 +30,7 @@ class AuditAction(StrEnum):
     ACTIVITIES_IMPORTED = "activities_imported"
     FORUM_ADDED = "forum_added"
     FORUM_REMOVED = "forum_removed"
+    FORUM_KEY_REPLACED = "forum_key_replaced"
     # members
     MEMBERS_MERGED = "members_merged"
     MEMBER_UNMERGED = "member_unmerged"

@@ -137,6 +137,31 @@ def do_add_forum(
 
 
 @transaction.atomic
+def do_replace_forum_key(
+    forum: Forum, *, api_key: str, api_username: str = "", acting_user: User | None = None
+) -> Forum:
+    """A new API key (and, if given, API user) for ``forum``, e.g. after the old key was
+    revoked in Discourse or the secret key changed; audited without the key."""
+    api_key = api_key.strip()
+    if not api_key:
+        raise ForumError(
+            _("The API key is empty: create one in Discourse under Admin → API → New API key.")
+        )
+    forum.api_key_sealed = seal(api_key)
+    forum.api_username = api_username.strip() or forum.api_username
+    forum.save(update_fields=["api_key_sealed", "api_username"])
+    record_event(
+        AuditAction.FORUM_KEY_REPLACED,
+        workspace=forum.workspace,
+        actor=acting_user,
+        target=f"forum:{forum.pk}",
+        url=forum.base_url,
+        api_username=forum.api_username,
+    )
+    return forum
+
+
+@transaction.atomic
 def do_remove_forum(forum: Forum, *, acting_user: User | None = None) -> None:
     """Stop syncing ``forum``: its schedule and its encrypted key go; what it imported stays."""
     record_event(

@@ -5,8 +5,8 @@ the key encrypted and creates the forum's schedule (every 10 minutes unless ``--
 says otherwise; ``qunyun schedule`` and the schedules page edit it). The key comes from
 ``--api-key``, or better from ``QUNYUN_DISCOURSE_API_KEY`` (out of the process list and
 the shell history), or is asked for when a terminal is attached. ``list`` shows each
-forum's last and next sync, never its key. ``remove`` stops the sync and deletes the key;
-what was imported stays.
+forum's last and next sync, never its key. ``set-key`` replaces a forum's key (checked
+the same way). ``remove`` stops the sync and deletes the key; what was imported stays.
 """
 
 from __future__ import annotations
@@ -22,7 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qunyun.errors import QunyunError
-from qunyun.ingest.forums import DEFAULT_CRON, check_forum_access, do_add_forum, do_remove_forum
+from qunyun.ingest.forums import (
+    DEFAULT_CRON,
+    check_forum_access,
+    do_add_forum,
+    do_remove_forum,
+    do_replace_forum_key,
+)
 from qunyun.ingest.models import Forum
 from qunyun.ingest.selectors import forums_overview
 from qunyun.team.actions import do_get_or_create_workspace
@@ -45,6 +51,11 @@ class Command(BaseCommand):
         add.add_argument("--no-check", action="store_true", help="do not try the key now")
         listing = sub.add_parser("list", help="each forum with its last and next sync")
         listing.add_argument("--workspace", help="only this workspace's forum")
+        set_key = sub.add_parser("set-key", help="replace a forum's API key (checked first)")
+        set_key.add_argument("id", type=int, help="from `qunyun forum list`")
+        set_key.add_argument("--api-key", default="", help=f"better: set {API_KEY_ENV} instead")
+        set_key.add_argument("--api-username", default="", help="the user the new key acts as")
+        set_key.add_argument("--no-check", action="store_true", help="do not try the key now")
         remove = sub.add_parser("remove", help="stop syncing a forum (its imports stay)")
         remove.add_argument("id", type=int, help="from `qunyun forum list`")
 
@@ -54,6 +65,8 @@ class Command(BaseCommand):
                 self._add(options)
             elif options["action"] == "list":
                 self._list(options["workspace"])
+            elif options["action"] == "set-key":
+                self._set_key(options)
             else:
                 self._remove(options["id"])
         except QunyunError as error:
@@ -91,6 +104,22 @@ class Command(BaseCommand):
             }
         )
 
+    def _set_key(self, options: dict[str, Any]) -> None:
+        forum = _forum(options["id"])
+        api_key = options["api_key"] or os.environ.get(API_KEY_ENV, "") or _ask_for_key()
+        if not api_key:
+            raise CommandError(
+                _("No API key: set %(env)s or pass --api-key.") % {"env": API_KEY_ENV}
+            )
+        api_username = options["api_username"] or forum.api_username
+        if not options["no_check"]:
+            check_forum_access(forum.base_url, api_key, api_username)
+        do_replace_forum_key(forum, api_key=api_key, api_username=api_username)
+        self.stdout.write(
+            _("Forum %(id)d (%(url)s) has a new API key, stored encrypted.")
+            % {"id": forum.pk, "url": forum.base_url}
+        )
+
     def _list(self, slug: str | None) -> None:
         views = forums_overview(_workspace(slug) if slug else None)
         if not views:
@@ -119,9 +148,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"      {last.error}")
 
     def _remove(self, pk: int) -> None:
-        forum = Forum.objects.select_related("workspace", "schedule").filter(pk=pk).first()
-        if forum is None:
-            raise CommandError(_("No forum %(id)d; “qunyun forum list” shows them.") % {"id": pk})
+        forum = _forum(pk)
         do_remove_forum(forum)
         self.stdout.write(
             _("Removed forum %(id)d (%(url)s) and its schedule; what it imported stays.")
@@ -133,6 +160,13 @@ def _ask_for_key() -> str:
     if not sys.stdin.isatty():
         return ""
     return getpass.getpass(_("API key (not shown): ")).strip()
+
+
+def _forum(pk: int) -> Forum:
+    forum = Forum.objects.select_related("workspace", "schedule").filter(pk=pk).first()
+    if forum is None:
+        raise CommandError(_("No forum %(id)d; “qunyun forum list” shows them.") % {"id": pk})
+    return forum
 
 
 def _workspace(slug: str) -> Workspace:

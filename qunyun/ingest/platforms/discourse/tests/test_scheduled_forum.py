@@ -293,3 +293,24 @@ def test_the_key_may_come_from_the_environment(forum, monkeypatch: Any):
 
     assert unseal(Forum.objects.get().api_key_sealed) == API_KEY
     assert forum.requests[0].headers["api-key"] == API_KEY
+
+
+def test_a_forum_added_with_a_wrong_key_syncs_after_set_key(forum):
+    wrong = "not-the-key-7d1e"
+    stored = add_forum(forum, "--no-check", key=wrong)
+    (failed,) = tick_and_work(utc(2026, 12, 7, 1, 10, 5))
+    assert failed.status == RunStatus.FAILED
+
+    with pytest.raises(CommandError, match="HTTP 403"):  # a new key is tried first, too
+        forum_command("set-key", str(stored.pk), "--api-key", "still-not-it")
+    with pytest.raises(CommandError, match="No forum 999"):
+        forum_command("set-key", "999", "--api-key", API_KEY)
+    said = forum_command("set-key", str(stored.pk), "--api-key", API_KEY)
+
+    assert f"Forum {stored.pk} ({forum.url}) has a new API key, stored encrypted." in said
+    assert API_KEY not in stored_key_column() and unseal(stored_key_column()) == API_KEY
+    replaced = AuditEvent.objects.get(action="forum_key_replaced")
+    assert API_KEY not in str(replaced.params) and replaced.target == f"forum:{stored.pk}"
+    runs = tick_and_work(utc(2026, 12, 7, 1, 20, 5))
+    assert [run.status for run in runs] == [RunStatus.FAILED, RunStatus.SUCCEEDED]
+    assert Activity.objects.filter(source="discourse").count() == 11
