@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from qunyun.activity.models import Activity, Channel, SnapshotState
 from qunyun.audit.models import AuditEvent
 from qunyun.back_office.admin_scope import AuditedAdmin, superusers_only
-from qunyun.ingest.models import ImportRun
+from qunyun.ingest.models import Forum, ImportRun
 from qunyun.members.models import ChurnModelRun, Identity, Member, Tag
 from qunyun.team.models import Invitation
 from qunyun.workspaces.models import Workspace, WorkspaceMembership
@@ -121,6 +121,24 @@ class ImportRunAdmin(AuditedAdmin):
     list_filter = ["status", "format", "workspace"]
     search_fields = ["file_name"]
     readonly_fields = [f.name for f in ImportRun._meta.fields]
+
+
+@admin.register(Forum)
+class ForumAdmin(AuditedAdmin):
+    """To look up only: adding one needs its key checked and its schedule made, removing
+    one its schedule removed — the imports page and ``qunyun forum`` do both. The key is
+    never shown (not even encrypted)."""
+
+    list_display = ["workspace", "base_url", "api_username", "schedule", "created_at"]
+    search_fields = ["base_url", "workspace__name", "workspace__slug"]
+    fields = ["workspace", "base_url", "api_username", "schedule", "created_at", "created_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(AuditEvent)

@@ -10,6 +10,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from qunyun.audit.models import AuditEvent
+from qunyun.encryption import seal
+from qunyun.ingest.models import Forum
 from qunyun.members.models import Member
 from qunyun.team.actions import do_add_workspace_member
 from qunyun.workspaces.models import Role, Workspace
@@ -89,3 +91,26 @@ def test_a_superuser_sees_every_workspace_and_changes_are_audited(
     event = AuditEvent.objects.get(action="member_deleted_in_back_office")
     assert event.target == f"member:{theirs.pk}" and event.actor == root
     assert Member.objects.filter(pk=mine.pk).exists()
+
+
+def test_a_forum_is_shown_without_its_key_and_cannot_be_added_or_deleted_there(
+    client: Any, django_user_model: Any, workspace: Workspace
+) -> None:
+    forum = Forum.objects.create(
+        workspace=workspace,
+        base_url="https://forum.example.org",
+        api_key_sealed=seal("k-3f9a-secret-value"),
+    )
+    root = django_user_model.objects.create_superuser("root", password="root-password-1")
+    client.force_login(root)
+
+    listing = client.get(reverse("admin:ingest_forum_changelist"))
+    page = client.get(reverse("admin:ingest_forum_change", args=[forum.pk]))
+
+    assert listing.status_code == page.status_code == 200
+    assert b"https://forum.example.org" in listing.content
+    for shown in (listing.content, page.content):
+        assert b"k-3f9a-secret-value" not in shown and forum.api_key_sealed.encode() not in shown
+    assert client.get(reverse("admin:ingest_forum_add")).status_code == 403
+    deleting = client.post(reverse("admin:ingest_forum_delete", args=[forum.pk]), {"post": "yes"})
+    assert deleting.status_code == 403 and Forum.objects.filter(pk=forum.pk).exists()
