@@ -131,8 +131,14 @@ class ForumAdmin(AuditedAdmin):
 
     list_display = ["workspace", "base_url", "api_username", "schedule", "created_at"]
     search_fields = ["base_url", "workspace__name", "workspace__slug"]
-    fields = ["workspace", "base_url", "api_username", "schedule", "created_at", "created_by"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "workspace",
+        "base_url",
+        "api_username",
+        "schedule",
+        "created_at",
+        "created_by",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
