@@ -5,6 +5,8 @@ Skipped when no Redis server answers on 127.0.0.1:6379 (CI starts one)."""
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +26,33 @@ redis = pytest.importorskip("redis", reason="the rq extra is not installed")
 registry = pytest.importorskip("rq.registry", reason="the rq extra is not installed")
 
 CLAIM = "qunyun-test:claimed-by"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def processes_running(data_dir: str, command: str) -> list[int]:
+    """Living processes whose environment names ``data_dir`` and whose command line
+    holds ``command`` (NUL-separated arguments)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+                environ = (entry / "environ").read_bytes().decode(errors="replace")
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if state != "Z" and data_dir in environ and command in cmdline:
+                found.append(int(entry.name))
+    return found
 
 
 @pytest.fixture
@@ -76,6 +105,36 @@ def test_an_upload_queued_on_redis_is_run_by_an_rq_worker(tmp_path: Path, redis_
     failed = registry.FailedJobRegistry("default", connection=server)
     assert (len(done.get_job_ids()), len(failed.get_job_ids())) == (1, 0), log
     assert "qunyun.ingest.tasks.run_import" in log  # RQ ran Qunyun's import task
+
+
+def test_serve_on_redis_starts_an_rq_worker_that_runs_uploads(
+    tmp_path: Path, redis_db: int
+) -> None:
+    port = free_port()
+    with database_env("sqlite", tmp_path / "data", "unused") as env:
+        env |= {
+            "QUNYUN_TASKS_BACKEND": "rq",
+            "QUNYUN_REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+        }
+        qunyun(env, "migrate", "--verbosity", "0")
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "qunyun", "serve", f"127.0.0.1:{port}", "--workers", "1",
+             "--threads", "1"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            status, added = outcome(upload(env))
+            helpers = processes_running(str(tmp_path / "data"), "qunyun\x00rq_worker")
+            # One rq worker started by serve (RQ forks its scheduler beside it).
+            assert [parent_of(p) for p in helpers].count(serve.pid) == 1, helpers
+            assert not processes_running(str(tmp_path / "data"), "qunyun\x00worker\x00")
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            try:
+                serve.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                serve.kill()
+    assert (status, added > 0) == ("succeeded", True)
 
 
 def test_rq_worker_refuses_when_tasks_queue_in_the_database() -> None:
