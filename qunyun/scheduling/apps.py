@@ -12,3 +12,6 @@ class SchedulingConfig(AppConfig):
 
     name = "qunyun.scheduling"
     verbose_name = _("Scheduling")
+
+    def ready(self) -> None:
+        from qunyun.scheduling import own_jobs  # noqa: F401 — registers the history pruning

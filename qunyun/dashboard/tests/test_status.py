@@ -30,7 +30,11 @@ def test_status_tells_a_dead_worker_and_scheduler_from_live_ones() -> None:
     before = status_json()
     assert before["database"] == "ok" and before["pending_migrations"] == 0
     assert (before["workers"], before["schedulers"], before["healthy"]) == ([], [], False)
-    assert {s["job"] for s in before["schedules"]} == {"backup", "retention_purge"}
+    assert {s["job"] for s in before["schedules"]} == {
+        "backup",
+        "retention_purge",
+        "prune_run_history",
+    }
     assert all(s["next_due"] and s["last_due"] is None for s in before["schedules"])
 
     with pytest.raises(SystemExit) as unhealthy:  # what monitoring runs

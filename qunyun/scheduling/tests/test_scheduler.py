@@ -124,11 +124,18 @@ def test_many_requests_within_a_minute_make_one_run(workspace: Workspace) -> Non
 
 def test_default_schedules_are_installed_once_and_stay_removed(db: None) -> None:
     made = do_install_default_schedules()
-    assert {s.job: s.cron for s in made} == {"backup": "0 3 * * *", "retention_purge": "30 3 * * *"}
+    assert {s.job: s.cron for s in made} == {
+        "backup": "0 3 * * *",
+        "retention_purge": "30 3 * * *",
+        "prune_run_history": "45 3 * * *",
+    }
     assert do_install_default_schedules() == []
     do_remove_schedule(Schedule.objects.get(job="backup"))
     assert do_install_default_schedules() == []
-    assert list(Schedule.objects.values_list("job", flat=True)) == ["retention_purge"]
+    assert sorted(Schedule.objects.values_list("job", flat=True)) == [
+        "prune_run_history",
+        "retention_purge",
+    ]
 
 
 def test_run_now_queues_a_run_outside_the_timetable_and_is_audited(db: None) -> None:
