@@ -176,21 +176,28 @@ def _redact_everywhere(workspace: Workspace, personal: set[str]) -> int:
 def _close_erasure_requests(member: Member, acting_user: User | None, **counts: int) -> None:
     """The member's open erasure requests are answered by this erasure, whichever way it
     came (the privacy page, the API, the CLI, the retention purge)."""
-    now = timezone.now()
     for request in PrivacyRequest.objects.filter(
         member=member, kind=RequestKind.ERASE, done_at__isnull=True
-    ):
-        PrivacyRequest.objects.filter(pk=request.pk).update(done_at=now, done_by=acting_user)
-        record_event(
-            AuditAction.PRIVACY_REQUEST_COMPLETED,
-            workspace=member.workspace,
-            actor=acting_user,
-            target=f"privacy_request:{request.pk}",
-            member=request.member_number,
-            kind=request.kind,
-            law=request.law,
-            **counts,
-        )
+    ).select_related("workspace"):
+        do_mark_request_done(request, acting_user, **counts)
+
+
+def do_mark_request_done(request: PrivacyRequest, acting_user: User | None, **params: Any) -> None:
+    """Record ``request`` as answered now by ``acting_user`` (audited, with ``params``: what
+    the answer held)."""
+    now = timezone.now()
+    PrivacyRequest.objects.filter(pk=request.pk).update(done_at=now, done_by=acting_user)
+    request.done_at, request.done_by = now, acting_user
+    record_event(
+        AuditAction.PRIVACY_REQUEST_COMPLETED,
+        workspace=request.workspace,
+        actor=acting_user,
+        target=f"privacy_request:{request.pk}",
+        member=request.member_number,
+        kind=request.kind,
+        law=request.law,
+        **params,
+    )
 
 
 def _rebuild_without_them(workspace: Workspace) -> None:

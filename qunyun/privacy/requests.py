@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from qunyun.audit.actions import record_event
 from qunyun.audit.events import AuditAction
 from qunyun.members.models import Member
-from qunyun.privacy.actions import Erasure, do_erase_member, do_export_member, require_privacy
+from qunyun.privacy.actions import (
+    Erasure,
+    do_erase_member,
+    do_export_member,
+    do_mark_request_done,
+    require_privacy,
+)
 from qunyun.privacy.deadlines import response_deadline
 from qunyun.privacy.errors import PrivacyRequestError
 from qunyun.privacy.models import PrivacyRequest, RequestKind
@@ -87,22 +93,6 @@ def _open_request_for(request: PrivacyRequest, kind: str) -> Member:
     return member
 
 
-def _mark_done(request: PrivacyRequest, acting_user: User | None, **params: Any) -> None:
-    now = timezone.now()
-    PrivacyRequest.objects.filter(pk=request.pk).update(done_at=now, done_by=acting_user)
-    request.done_at, request.done_by = now, acting_user
-    record_event(
-        AuditAction.PRIVACY_REQUEST_COMPLETED,
-        workspace=request.workspace,
-        actor=acting_user,
-        target=f"privacy_request:{request.pk}",
-        member=request.member_number,
-        kind=request.kind,
-        law=request.law,
-        **params,
-    )
-
-
 @transaction.atomic
 def do_answer_export_request(
     request: PrivacyRequest, *, acting_user: User | None
@@ -112,7 +102,7 @@ def do_answer_export_request(
     require_privacy(request.workspace, acting_user)
     member = _open_request_for(request, RequestKind.EXPORT)
     data = do_export_member(request.workspace, member, acting_user=acting_user)
-    _mark_done(request, acting_user, activities=len(data["activities"]))
+    do_mark_request_done(request, acting_user, activities=len(data["activities"]))
     return data
 
 
