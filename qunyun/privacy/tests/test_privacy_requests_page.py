@@ -28,6 +28,13 @@ PAGE = "/w/acme/privacy/"
 PERSONAL = "Zhou Canary周金丝雀"
 
 
+def logged(workspace: Workspace, member: Member, kind: str, law: str, *, by: Any) -> PrivacyRequest:
+    """A request received on 1 December 2026, logged by ``by``."""
+    return do_log_privacy_request(
+        workspace, member, kind=kind, law=law, received_on=date(2026, 12, 1), acting_user=by
+    )
+
+
 @pytest.fixture
 def zhou(workspace: Workspace) -> Member:
     do_import_records(
@@ -101,10 +108,7 @@ def test_the_export_downloads_the_members_data_and_closes_the_request(
     client: Any, alice: Any, workspace: Workspace, zhou: Member
 ) -> None:
     client.force_login(alice)
-    request = do_log_privacy_request(
-        workspace, zhou, kind=RequestKind.EXPORT, law=Law.GDPR, received_on=date(2026, 12, 1),
-        acting_user=alice,
-    )  # fmt: skip
+    request = logged(workspace, zhou, RequestKind.EXPORT, Law.GDPR, by=alice)
     url = f"/w/acme/privacy/requests/{request.pk}/export/"
     download = client.post(url, {"format": "json"})
     assert download.status_code == 200
@@ -127,10 +131,7 @@ def test_the_export_also_comes_as_a_workbook(
     client: Any, alice: Any, workspace: Workspace, zhou: Member
 ) -> None:
     client.force_login(alice)
-    request = do_log_privacy_request(
-        workspace, zhou, kind=RequestKind.EXPORT, law=Law.PIPL, received_on=date(2026, 12, 1),
-        acting_user=alice,
-    )  # fmt: skip
+    request = logged(workspace, zhou, RequestKind.EXPORT, Law.PIPL, by=alice)
     book = client.post(f"/w/acme/privacy/requests/{request.pk}/export/", {"format": "xlsx"})
     assert book["Content-Disposition"].endswith('.xlsx"')
     assert "xl/workbook.xml" in zipfile.ZipFile(BytesIO(book.content)).namelist()
@@ -170,10 +171,7 @@ def test_an_export_request_cannot_be_answered_by_an_erasure(
     client: Any, alice: Any, workspace: Workspace, zhou: Member
 ) -> None:
     client.force_login(alice)
-    request = do_log_privacy_request(
-        workspace, zhou, kind=RequestKind.EXPORT, law=Law.PIPL, received_on=date(2026, 12, 1),
-        acting_user=alice,
-    )  # fmt: skip
+    request = logged(workspace, zhou, RequestKind.EXPORT, Law.PIPL, by=alice)
     refused = client.post(
         f"/w/acme/privacy/requests/{request.pk}/erase/", {"confirm": "on"}, follow=True
     )
@@ -252,10 +250,7 @@ def test_a_members_profile_leads_to_a_request_for_them(
 def test_an_erasure_made_elsewhere_answers_the_members_open_erasure_request(
     client: Any, alice: Any, workspace: Workspace, zhou: Member
 ) -> None:
-    request = do_log_privacy_request(
-        workspace, zhou, kind=RequestKind.ERASE, law=Law.PIPL, received_on=date(2026, 12, 1),
-        acting_user=alice,
-    )  # fmt: skip
+    request = logged(workspace, zhou, RequestKind.ERASE, Law.PIPL, by=alice)
     from qunyun.team.actions import do_create_api_token
 
     _token, secret = do_create_api_token(workspace, alice, name="dpo")
@@ -272,10 +267,7 @@ def test_an_erasure_made_elsewhere_answers_the_members_open_erasure_request(
 def test_a_request_is_closed_without_answer_saying_why(
     client: Any, alice: Any, workspace: Workspace, zhou: Member
 ) -> None:
-    request = do_log_privacy_request(
-        workspace, zhou, kind=RequestKind.EXPORT, law=Law.GDPR, received_on=date(2026, 12, 1),
-        acting_user=alice,
-    )  # fmt: skip
+    request = logged(workspace, zhou, RequestKind.EXPORT, Law.GDPR, by=alice)
     client.force_login(alice)
     unexplained = client.post(
         PAGE, {"action": "close", "request": request.pk, "reason": "  "}, follow=True
