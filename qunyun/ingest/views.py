@@ -19,6 +19,7 @@ from qunyun.ingest.models import Forum, ImportRun
 from qunyun.ingest.platforms import PARSERS
 from qunyun.ingest.selectors import forums_overview, import_progress
 from qunyun.outbound import OutboundRefused, check_url
+from qunyun.scheduling.actions import do_run_now
 from qunyun.workspaces.models import Workspace
 from qunyun.workspaces.pages import WorkspaceRequest, workspace_page
 from qunyun.workspaces.permissions import Capability, may
@@ -91,7 +92,7 @@ def imports(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     forum = DiscourseForm()
     scheduled = ScheduledForumForm()
     posted, action = request.method == "POST", request.POST.get("action", "")
-    if posted and action in ("forum_add", "forum_remove"):
+    if posted and action in ("forum_add", "forum_remove", "forum_sync_now"):
         scheduled = ScheduledForumForm(request.POST)
         done = _change_forum(request, workspace, scheduled)
         if done is not None:
@@ -137,13 +138,18 @@ def imports(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
 def _change_forum(
     request: WorkspaceRequest, workspace: Workspace, form: ScheduledForumForm
 ) -> HttpResponse | None:
-    """Add or remove the forum synced on a schedule; ``None`` shows the form's errors."""
-    if request.POST.get("action") == "forum_remove":
+    """Add, sync now or remove the forum synced on a schedule; ``None`` shows the form's
+    errors."""
+    action = request.POST.get("action")
+    if action in ("forum_remove", "forum_sync_now"):
         configured = Forum.objects.filter(workspace=workspace, pk=request.POST.get("forum") or 0)
         if not configured.exists():
             raise Http404("forum")
-        do_remove_forum(configured.get(), acting_user=request.user)
-        messages.success(request, _("The forum is no longer synced; what it imported stays."))
+        if action == "forum_remove":
+            do_remove_forum(configured.get(), acting_user=request.user)
+            messages.success(request, _("The forum is no longer synced; what it imported stays."))
+        else:
+            _sync_now(request, configured.get())
         return redirect("imports", workspace.slug)
     if not form.is_valid():
         return None
@@ -162,6 +168,21 @@ def _change_forum(
         return None
     messages.success(request, _("The forum is synced every 10 minutes from now on."))
     return redirect("imports", workspace.slug)
+
+
+def _sync_now(request: WorkspaceRequest, forum: Forum) -> None:
+    """Queue a run of the forum's schedule at once (the key stays where it is stored)."""
+    if forum.schedule is None:
+        messages.error(request, _("This forum has no schedule; remove it and add it again."))
+        return
+    try:
+        do_run_now(forum.schedule, acting_user=request.user)
+    except QunyunError as error:
+        messages.error(request, str(error))
+        return
+    messages.success(
+        request, _("A sync of the forum is queued; reload this page in a moment to see it.")
+    )
 
 
 @workspace_page

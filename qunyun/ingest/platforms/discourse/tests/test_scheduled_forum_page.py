@@ -7,8 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
+from qunyun.activity.models import Activity
+from qunyun.audit.models import AuditEvent
 from qunyun.conftest import utc
 from qunyun.ingest.models import Forum
 from qunyun.ingest.platforms.discourse.tests.forum_server import (
@@ -18,7 +21,7 @@ from qunyun.ingest.platforms.discourse.tests.forum_server import (
     serve,
 )
 from qunyun.ingest.platforms.discourse.tests.test_scheduled_forum import tick_and_work
-from qunyun.scheduling.models import Schedule
+from qunyun.scheduling.models import RunStatus, Schedule, ScheduledRun
 from qunyun.team.actions import do_add_workspace_member
 from qunyun.workspaces.models import Role
 
@@ -100,3 +103,37 @@ def test_a_role_without_import_may_not_add_or_remove(
     page = client.get(reverse("imports", args=["acme"])).content.decode()
     assert 'id="forum-add-form"' not in page and "No forum is synced" in page
     assert not Forum.objects.exists()
+
+
+def test_a_configured_forum_syncs_now_from_its_row_without_its_key_again(
+    client, alice, workspace, forum
+):
+    client.force_login(alice)
+    page = add(client, forum).content.decode()
+    assert 'id="discourse-form"' not in page  # the one-off form would ask for the key again
+    stored = Forum.objects.get()
+
+    queued = client.post(
+        reverse("imports", args=["acme"]),
+        {"action": "forum_sync_now", "forum": stored.pk},
+        follow=True,
+    ).content.decode()
+
+    assert "A sync of the forum is queued" in queued
+    (run,) = ScheduledRun.objects.filter(schedule=stored.schedule)
+    assert run.requested and run.status == RunStatus.QUEUED
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED
+    assert Activity.objects.filter(workspace=workspace, source="discourse").count() == 11
+    assert AuditEvent.objects.filter(action="schedule_run_requested", actor=alice).count() == 1
+    missing = client.post(
+        reverse("imports", args=["acme"]), {"action": "forum_sync_now", "forum": stored.pk + 99}
+    )
+    assert missing.status_code == 404
+
+
+def test_without_a_configured_forum_the_one_off_sync_form_is_there(client, alice, workspace):
+    client.force_login(alice)
+    page = client.get(reverse("imports", args=["acme"])).content.decode()
+    assert 'id="discourse-form"' in page and 'id="forum-add-form"' in page
