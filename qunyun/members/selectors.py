@@ -40,8 +40,6 @@ MEMBER_SORTS: dict[str, list[str | OrderBy]] = {
     "-churn_risk": [F("churn_risk").desc(nulls_last=True), "-id"],
 }
 DEFAULT_MEMBER_SORT = "-last_seen"
-#: The segments the members list can be narrowed to (``Member.segment`` values).
-MEMBER_SEGMENTS = frozenset(Segment.values)
 
 
 @dataclass(frozen=True)
