@@ -75,6 +75,16 @@ def checked_forum_url(url: str) -> str:
     return url
 
 
+def checked_api_key(api_key: str) -> str:
+    """``api_key`` without surrounding blanks, or a :class:`ForumError` when it is empty."""
+    api_key = api_key.strip()
+    if not api_key:
+        raise ForumError(
+            _("The API key is empty: create one in Discourse under Admin → API → New API key.")
+        )
+    return api_key
+
+
 def check_forum_access(url: str, api_key: str, api_username: str) -> None:
     """Read the forum's newest posts once with the key, so that a wrong address or a
     refused key is said when the forum is added, not ten minutes later."""
@@ -97,11 +107,7 @@ def do_add_forum(
     timetable); then nothing is saved.
     """
     url = checked_forum_url(base_url)
-    api_key, api_username = api_key.strip(), api_username.strip() or "system"
-    if not api_key:
-        raise ForumError(
-            _("The API key is empty: create one in Discourse under Admin → API → New API key.")
-        )
+    api_key, api_username = checked_api_key(api_key), api_username.strip() or "system"
     with transaction.atomic():
         existing = Forum.objects.filter(workspace=workspace).first()
         if existing is not None:
@@ -142,11 +148,7 @@ def do_replace_forum_key(
 ) -> Forum:
     """A new API key (and, if given, API user) for ``forum``, e.g. after the old key was
     revoked in Discourse or the secret key changed; audited without the key."""
-    api_key = api_key.strip()
-    if not api_key:
-        raise ForumError(
-            _("The API key is empty: create one in Discourse under Admin → API → New API key.")
-        )
+    api_key = checked_api_key(api_key)
     forum.api_key_sealed = seal(api_key)
     forum.api_username = api_username.strip() or forum.api_username
     forum.save(update_fields=["api_key_sealed", "api_username"])

@@ -73,11 +73,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
 
     def _add(self, options: dict[str, Any]) -> None:
-        api_key = options["api_key"] or os.environ.get(API_KEY_ENV, "") or _ask_for_key()
-        if not api_key:
-            raise CommandError(
-                _("No API key: set %(env)s or pass --api-key.") % {"env": API_KEY_ENV}
-            )
+        api_key = _api_key(options)
         if not options["no_check"]:
             check_forum_access(options["url"], api_key, options["api_username"])
         with transaction.atomic():  # a refused forum leaves no new workspace behind
@@ -106,11 +102,7 @@ class Command(BaseCommand):
 
     def _set_key(self, options: dict[str, Any]) -> None:
         forum = _forum(options["id"])
-        api_key = options["api_key"] or os.environ.get(API_KEY_ENV, "") or _ask_for_key()
-        if not api_key:
-            raise CommandError(
-                _("No API key: set %(env)s or pass --api-key.") % {"env": API_KEY_ENV}
-            )
+        api_key = _api_key(options)
         api_username = options["api_username"] or forum.api_username
         if not options["no_check"]:
             check_forum_access(forum.base_url, api_key, api_username)
@@ -154,6 +146,14 @@ class Command(BaseCommand):
             _("Removed forum %(id)d (%(url)s) and its schedule; what it imported stays.")
             % {"id": pk, "url": forum.base_url}
         )
+
+
+def _api_key(options: dict[str, Any]) -> str:
+    """The key from ``--api-key``, else the environment, else asked for at a terminal."""
+    api_key = options["api_key"] or os.environ.get(API_KEY_ENV, "") or _ask_for_key()
+    if not api_key:
+        raise CommandError(_("No API key: set %(env)s or pass --api-key.") % {"env": API_KEY_ENV})
+    return str(api_key)
 
 
 def _ask_for_key() -> str:
