@@ -21,7 +21,7 @@ from qunyun.ingest.models import Forum, ImportRun
 from qunyun.ingest.platforms.discourse.mapping import SOURCE
 from qunyun.ingest.run_progress import progress_key
 from qunyun.scheduling.models import ScheduledRun
-from qunyun.scheduling.timetable import next_slot, zone_of
+from qunyun.scheduling.selectors import last_run, next_due
 from qunyun.workspaces.models import Workspace
 
 
@@ -59,22 +59,17 @@ class ForumView:
 def forums_overview(workspace: Workspace | None = None) -> list[ForumView]:
     """The forums synced on a schedule (``workspace``'s, or every workspace's), each with
     the latest run of its schedule and its next slot."""
-    forums = Forum.objects.select_related("workspace", "schedule").order_by("workspace__slug")
+    forums = Forum.objects.select_related("workspace", "schedule__workspace").order_by(
+        "workspace__slug"
+    )
     if workspace is not None:
         forums = forums.filter(workspace=workspace)
     now = timezone.now()
-    views = []
-    for forum in forums:
-        schedule = forum.schedule
-        views.append(
-            ForumView(
-                forum=forum,
-                last_run=schedule.runs.order_by("-due_at", "-id").first() if schedule else None,
-                next_due=(
-                    next_slot(schedule.cron, zone_of(forum.workspace), now)
-                    if schedule is not None and schedule.enabled and schedule.cron
-                    else None
-                ),
-            )
+    return [
+        ForumView(
+            forum=forum,
+            last_run=last_run(forum.schedule) if forum.schedule else None,
+            next_due=next_due(forum.schedule, now) if forum.schedule else None,
         )
-    return views
+        for forum in forums
+    ]

@@ -22,6 +22,18 @@ class ScheduleView:
     next_due: datetime | None
 
 
+def last_run(schedule: Schedule) -> ScheduledRun | None:
+    """The latest run of ``schedule`` (by due time; a run-now request counts too)."""
+    return schedule.runs.order_by("-due_at", "-id").first()
+
+
+def next_due(schedule: Schedule, now: datetime) -> datetime | None:
+    """When ``schedule`` runs next after ``now``; None when it is off or runs on demand."""
+    if not schedule.cron or not schedule.enabled:
+        return None
+    return next_slot(schedule.cron, zone_of(schedule.workspace), now)
+
+
 def schedules_overview(
     workspace: Workspace | None = None, *, everything: bool = False
 ) -> list[ScheduleView]:
@@ -40,12 +52,8 @@ def schedules_overview(
             ScheduleView(
                 schedule=schedule,
                 label=str(job.label) if job else schedule.job,
-                last_run=schedule.runs.order_by("-due_at", "-id").first(),
-                next_due=(
-                    next_slot(schedule.cron, zone_of(schedule.workspace), now)
-                    if schedule.cron and schedule.enabled
-                    else None
-                ),
+                last_run=last_run(schedule),
+                next_due=next_due(schedule, now),
             )
         )
     return views
