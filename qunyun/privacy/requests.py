@@ -67,14 +67,20 @@ def do_log_privacy_request(
     return request
 
 
-def _open_request_for(request: PrivacyRequest, kind: str) -> Member:
-    """The member of an open request of ``kind``, locked against a second answer."""
+def _locked_open(request: PrivacyRequest) -> PrivacyRequest:
+    """``request`` read again and locked against a second answer; refused when answered."""
     locked = PrivacyRequest.objects.select_for_update().get(pk=request.pk)
     if locked.done_at is not None:
         raise PrivacyRequestError(
             _("Request %(id)d was already answered on %(date)s.")
             % {"id": request.pk, "date": timezone.localtime(locked.done_at).strftime("%Y-%m-%d")}
         )
+    return locked
+
+
+def _open_request_for(request: PrivacyRequest, kind: str) -> Member:
+    """The member of an open request of ``kind``, locked against a second answer."""
+    locked = _locked_open(request)
     if locked.kind != kind:
         raise PrivacyRequestError(
             _("Request %(id)d asks for %(kind)s, not this.")
@@ -128,12 +134,7 @@ def do_close_privacy_request(
     reason = reason.strip()
     if not reason:
         raise PrivacyRequestError(_("Say why the request is closed without an answer."))
-    locked = PrivacyRequest.objects.select_for_update().get(pk=request.pk)
-    if locked.done_at is not None:
-        raise PrivacyRequestError(
-            _("Request %(id)d was already answered on %(date)s.")
-            % {"id": request.pk, "date": timezone.localtime(locked.done_at).strftime("%Y-%m-%d")}
-        )
+    _locked_open(request)
     now = timezone.now()
     PrivacyRequest.objects.filter(pk=request.pk).update(
         done_at=now, done_by=acting_user, closed_reason=reason[:200]
